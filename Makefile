@@ -1,0 +1,53 @@
+# Batch Norm Lab: `make run` serves the app, `make test` runs everything.
+# Both create .venv and install pinned requirements on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+# Optional extra index for a CPU-only torch wheel, e.g.
+#   make run TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format unit app-tests browser bench clean help
+
+help:
+	@echo "make run    - set up .venv and serve the app on http://localhost:$(PORT)"
+	@echo "make test   - set up .venv (with dev tools), lint, and run the whole test suite"
+	@echo "make bench  - run the benchmarks and print their ratios"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip >/dev/null
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install $(PIP_EXTRA) -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install $(PIP_EXTRA) -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.port=$(PORT)
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+unit: $(VENV)/.dev
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

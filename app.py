@@ -1,0 +1,30 @@
+"""Batch Norm Lab entry point: page config, navigation over the registered pages, sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bnlib.ui.registry import SECTIONS, available_pages
+from bnlib.ui.sidebar import render_sidebar
+
+st.set_page_config(
+    page_title="Batch Norm Lab",
+    page_icon=":material/stacked_line_chart:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+sections: dict[str, list] = {}
+for spec in available_pages():
+    page = st.Page(
+        spec.path,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=spec.url_path == "home",
+    )
+    sections.setdefault(spec.section, []).append(page)
+
+nav = st.navigation({name: sections[name] for name in SECTIONS if name in sections})
+render_sidebar()
+nav.run()
