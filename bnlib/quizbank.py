@@ -1,0 +1,171 @@
+"""The question bank: JSON files in assets/quiz/, validated on load.
+
+Each file holds a JSON list of questions:
+
+    {"id": "bs-01",                       unique across the bank
+     "lesson": "batch-statistics",        url_path of the page it belongs to
+     "kind": "single" | "multi" | "numeric",
+     "prompt": "...",
+     "options": ["...", ...],             single/multi only (2 or more)
+     "answer": 1 | [0, 2] | 0.707,        option index, list of indices, or a number
+     "tolerance": 0.01,                   numeric only: absolute tolerance (required)
+     "explanation": "..."}                shown after answering
+
+Pure python; no streamlit import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+BANK_DIR = Path(__file__).resolve().parents[1] / "assets" / "quiz"
+KINDS = ("single", "multi", "numeric")
+
+
+class QuizBankError(ValueError):
+    """A malformed question; the message names the file and the question id."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lesson: str
+    kind: str
+    prompt: str
+    explanation: str
+    options: tuple[str, ...] = ()
+    answer: int | tuple[int, ...] | float = 0
+    tolerance: float = 0.0
+
+    def is_correct(self, response) -> bool:
+        """Grade a response: an option index, a collection of indices, or a number."""
+        if response is None:
+            return False
+        if self.kind == "single":
+            return response == self.answer
+        if self.kind == "multi":
+            try:
+                return set(response) == set(self.answer)
+            except TypeError:
+                return False
+        try:
+            value = float(response)
+        except (TypeError, ValueError):
+            return False
+        return math.isfinite(value) and abs(value - self.answer) <= self.tolerance
+
+    @property
+    def correct_text(self) -> str:
+        if self.kind == "single":
+            return self.options[self.answer]
+        if self.kind == "multi":
+            return "; ".join(self.options[i] for i in self.answer)
+        return f"{self.answer:g} (within ±{self.tolerance:g})"
+
+
+def _fail(where: str, qid, msg: str):
+    raise QuizBankError(f"{where}: question {qid!r}: {msg}")
+
+
+def parse_question(raw: dict, where: str = "<bank>") -> Question:
+    if not isinstance(raw, dict):
+        _fail(where, None, "each entry must be a JSON object")
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not qid.strip():
+        _fail(where, qid, "needs a non-empty string 'id'")
+    for key in ("lesson", "prompt", "explanation"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            _fail(where, qid, f"needs a non-empty string {key!r}")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        _fail(where, qid, f"'kind' must be one of {KINDS}, got {kind!r}")
+    allowed = {"id", "lesson", "kind", "prompt", "options", "answer", "tolerance", "explanation"}
+    extra = set(raw) - allowed
+    if extra:
+        _fail(where, qid, f"unknown field(s) {sorted(extra)}")
+    answer = raw.get("answer")
+    if kind == "numeric":
+        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+            _fail(where, qid, "numeric 'answer' must be a number")
+        tol = raw.get("tolerance")
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0:
+            _fail(where, qid, "numeric questions need a non-negative 'tolerance'")
+        if "options" in raw:
+            _fail(where, qid, "numeric questions take no 'options'")
+        return Question(
+            qid,
+            raw["lesson"],
+            kind,
+            raw["prompt"],
+            raw["explanation"],
+            answer=float(answer),
+            tolerance=float(tol),
+        )
+    options = raw.get("options")
+    if (
+        not isinstance(options, list)
+        or len(options) < 2
+        or not all(isinstance(o, str) and o.strip() for o in options)
+    ):
+        _fail(where, qid, "'options' must be a list of at least 2 non-empty strings")
+    if len(set(options)) != len(options):
+        _fail(where, qid, "'options' must not repeat")
+    n = len(options)
+
+    def valid_index(i) -> bool:
+        return isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n
+
+    if kind == "single":
+        if not valid_index(answer):
+            _fail(where, qid, f"single-choice 'answer' must be an option index 0..{n - 1}")
+        ans = answer
+    else:
+        if (
+            not isinstance(answer, list)
+            or not answer
+            or not all(valid_index(i) for i in answer)
+            or len(set(answer)) != len(answer)
+        ):
+            _fail(
+                where, qid, f"multi-choice 'answer' must be a list of distinct indices 0..{n - 1}"
+            )
+        ans = tuple(sorted(answer))
+    return Question(
+        qid,
+        raw["lesson"],
+        kind,
+        raw["prompt"],
+        raw["explanation"],
+        options=tuple(options),
+        answer=ans,
+    )
+
+
+def load_bank(directory: Path | str = BANK_DIR) -> list[Question]:
+    """Every question in every *.json file of `directory`, validated; ids must be unique."""
+    directory = Path(directory)
+    questions: list[Question] = []
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise QuizBankError(f"{path.name}: not valid JSON ({exc})") from exc
+        if not isinstance(entries, list):
+            raise QuizBankError(f"{path.name}: the file must hold a JSON list of questions")
+        for raw in entries:
+            q = parse_question(raw, path.name)
+            if q.id in seen:
+                raise QuizBankError(
+                    f"{path.name}: question {q.id!r}: id already used in {seen[q.id]}"
+                )
+            seen[q.id] = path.name
+            questions.append(q)
+    return questions
+
+
+def for_lesson(bank: list[Question], lesson: str) -> list[Question]:
+    return [q for q in bank if q.lesson == lesson]
