@@ -1,0 +1,180 @@
+"""A tiny sigmoid MLP trained with and without BN, recording how its layer inputs move.
+
+This is a small-scale replay of Ioffe & Szegedy (2015), Figure 1: fully connected
+sigmoid layers, mini-batch SGD, and the 15th / 50th / 85th percentiles of the inputs to
+the sigmoids of the last hidden layer, measured on held-out data as training goes on.
+
+numpy only. The network per hidden layer:
+    without BN:  h = sigmoid(W x + b)
+    with BN:     h = sigmoid(BN(W x))        (no bias: BN's beta takes its place)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bnlib.batchnorm import BatchNorm
+
+PERCENTILES = (15.0, 50.0, 85.0)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free form of 1 / (1 + e^-z)
+
+
+@dataclass(frozen=True)
+class ShiftRun:
+    """What one training run recorded at each checkpoint.
+
+    steps:       (K,)            training step of each checkpoint (0 = before training)
+    bands:       (K, L, H, 3)    15/50/85th percentile of each sigmoid input, per layer and unit
+    accuracy:    (K,)            accuracy on the held-out set
+    loss:        (K,)            mean cross-entropy on the held-out set
+    """
+
+    steps: np.ndarray
+    bands: np.ndarray
+    accuracy: np.ndarray
+    loss: np.ndarray
+    use_bn: bool
+
+
+def _split(X, y, test_fraction, rng):
+    idx = rng.permutation(len(X))
+    n_test = int(round(len(X) * test_fraction))
+    return X[idx[n_test:]], y[idx[n_test:]], X[idx[:n_test]], y[idx[:n_test]]
+
+
+class _MLP:
+    def __init__(self, sizes, use_bn, rng):
+        self.use_bn = use_bn
+        # plain N(0, 1) weights scaled by 1/sqrt(fan_in): the simple init of the era
+        self.W = [
+            rng.normal(0, 1 / np.sqrt(a), (a, b)) for a, b in zip(sizes, sizes[1:], strict=False)
+        ]
+        self.b = [np.zeros(b) for b in sizes[1:]]
+        n_hidden = len(sizes) - 2
+        self.bn = [BatchNorm(sizes[i + 1]) for i in range(n_hidden)] if use_bn else []
+
+    def forward(self, x, keep=False):
+        """Returns logits and the sigmoid inputs z of every hidden layer."""
+        zs, acts, h = [], [x], x
+        for i in range(len(self.W) - 1):
+            a = h @ self.W[i]  # (N, H)
+            z = self.bn[i](a) if self.use_bn else a + self.b[i]
+            h = sigmoid(z)
+            zs.append(z)
+            acts.append(h)
+        logits = h @ self.W[-1] + self.b[-1]
+        if keep:
+            self._acts = acts
+        return logits, zs
+
+    def step(self, x, y, lr):
+        logits, _ = self.forward(x, keep=True)
+        n = len(x)
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(n), y] -= 1.0
+        g = p / n  # dLoss/dlogits, (N, 10)
+        acts = self._acts
+        gW = [None] * len(self.W)
+        gb = [None] * len(self.b)
+        gW[-1], gb[-1] = acts[-1].T @ g, g.sum(axis=0)
+        dh = g @ self.W[-1].T
+        for i in range(len(self.W) - 2, -1, -1):
+            h = acts[i + 1]
+            dz = dh * h * (1.0 - h)  # sigmoid'
+            if self.use_bn:
+                da = self.bn[i].backward(dz)
+                bn = self.bn[i]
+                bn.gamma -= lr * bn.dgamma
+                bn.beta -= lr * bn.dbeta
+            else:
+                da = dz
+                gb[i] = dz.sum(axis=0)
+            gW[i] = acts[i].T @ da
+            dh = da @ self.W[i].T
+        for i in range(len(self.W)):
+            self.W[i] -= lr * gW[i]
+            if gb[i] is not None and (i == len(self.W) - 1 or not self.use_bn):
+                self.b[i] -= lr * gb[i]
+
+    def train(self, mode=True):
+        for bn in self.bn:
+            bn.train(mode)
+
+
+def train_shift_run(
+    X,
+    y,
+    use_bn: bool,
+    hidden: int = 32,
+    layers: int = 3,
+    batch_size: int = 60,
+    steps: int = 1500,
+    lr: float = 0.5,
+    every: int = 25,
+    seed: int = 0,
+    test_fraction: float = 0.25,
+) -> ShiftRun:
+    """Train the MLP with mini-batch SGD; record percentile bands every `every` steps.
+
+    X: (N, D) inputs (already scaled), y: (N,) integer labels. The held-out split, the
+    initial weights and the batch order depend only on `seed`, so the runs with and without
+    BN see the same data in the same order and start from the same weights.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or len(X) != len(y):
+        raise ValueError(f"X must be (N, D) and y (N,), got {X.shape} and {y.shape}.")
+    if steps < 1 or every < 1 or batch_size < 2:
+        raise ValueError("steps and every must be >= 1, batch_size >= 2.")
+    rng = np.random.default_rng(seed)
+    Xtr, ytr, Xte, yte = _split(X, y, test_fraction, rng)
+    n_classes = int(y.max()) + 1
+    net = _MLP(
+        [X.shape[1]] + [hidden] * layers + [n_classes], use_bn, np.random.default_rng(seed + 1)
+    )
+    order_rng = np.random.default_rng(seed + 2)
+
+    rec_steps, bands, acc, loss = [], [], [], []
+
+    def record(step):
+        net.train(False)
+        logits, zs = net.forward(Xte)
+        net.train(True)
+        z = np.stack(zs)  # (L, N, H)
+        bands.append(np.percentile(z, PERCENTILES, axis=1).transpose(1, 2, 0))  # (L, H, 3)
+        logp = logits - logits.max(axis=1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+        loss.append(float(-logp[np.arange(len(yte)), yte].mean()))
+        acc.append(float((logits.argmax(axis=1) == yte).mean()))
+        rec_steps.append(step)
+
+    if use_bn:
+        # warm the running statistics so that step 0 is measured like the rest
+        net.forward(Xtr[:500])
+        for bn in net.bn:
+            bn.running_mean, bn.running_var = bn._cache.mean.copy(), bn._cache.var.copy()
+    record(0)
+    perm, pos = order_rng.permutation(len(Xtr)), 0
+    for step in range(1, steps + 1):
+        if pos + batch_size > len(perm):
+            perm, pos = order_rng.permutation(len(Xtr)), 0
+        idx = perm[pos : pos + batch_size]
+        pos += batch_size
+        net.step(Xtr[idx], ytr[idx], lr)
+        if step % every == 0 or step == steps:
+            record(step)
+    return ShiftRun(np.array(rec_steps), np.array(bands), np.array(acc), np.array(loss), use_bn)
+
+
+def flat_fraction(z_band: np.ndarray, threshold: float = 2.0) -> float:
+    """How much of a (15th, 85th) percentile band lies beyond |z| > threshold (0..1)."""
+    lo, hi = float(z_band[0]), float(z_band[-1])
+    width = max(hi - lo, 1e-12)
+    inside = max(0.0, min(hi, threshold) - max(lo, -threshold))
+    return 1.0 - inside / width

@@ -1,0 +1,652 @@
+"""Figure builders for lessons 1 to 6. Arrays in, plotly Figure (or DOT text) out; no st.* calls.
+
+Colours come from bnlib.viz.palette only, so raw data is always orange, normalized data
+blue, BN output green, batch statistics grey, population values purple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from bnlib.viz import palette
+from bnlib.viz.common import Binned, bin_values, fmt, histogram_trace, styled
+
+# --- Lesson 1: covariate shift --------------------------------------------------------------
+
+
+def _band_traces(steps, band, color, name):
+    """15th-85th percentile band as a filled area, the median as a line. band: (K, 3)."""
+    lo = go.Scatter(
+        x=steps,
+        y=band[:, 0],
+        mode="lines",
+        line=dict(width=0, color=color),
+        showlegend=False,
+        hoverinfo="skip",
+        name=f"{name} 15th",
+    )
+    hi = go.Scatter(
+        x=steps,
+        y=band[:, 2],
+        mode="lines",
+        line=dict(width=0, color=color),
+        fill="tonexty",
+        fillcolor=palette.band(color, 0.3),
+        name=f"{name}: 15th to 85th percentile",
+        hovertemplate="step %{x}: 85th %{y:.2f}<extra></extra>",
+    )
+    mid = go.Scatter(
+        x=steps,
+        y=band[:, 1],
+        mode="lines",
+        line=dict(width=2, color=color),
+        name=f"{name}: median",
+        hovertemplate="step %{x}: median %{y:.2f}<extra></extra>",
+    )
+    return [lo, hi, mid]
+
+
+def shift_bands_figure(
+    steps: np.ndarray,
+    band_no_bn: np.ndarray,
+    band_bn: np.ndarray,
+    current: int,
+    flat: float = 2.0,
+    height: int = 380,
+) -> go.Figure:
+    """Two panels side by side: the percentile band of one sigmoid input over training,
+    without BN (left) and with BN (right). Shaded: |z| > flat, where the sigmoid is flat.
+
+    steps: (K,); band_*: (K, 3) 15/50/85th percentiles; current: the step index to mark.
+    """
+    steps = np.asarray(steps)
+    band_no_bn = np.asarray(band_no_bn, dtype=np.float64)
+    band_bn = np.asarray(band_bn, dtype=np.float64)
+    if band_no_bn.shape != (len(steps), 3) or band_bn.shape != (len(steps), 3):
+        raise ValueError("bands must have shape (len(steps), 3)")
+    current = int(np.clip(current, 0, len(steps) - 1))
+    lim = max(flat + 1.5, float(np.abs(np.concatenate([band_no_bn, band_bn])).max()) * 1.1)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=("Without BN", "With BN"),
+    )
+    for col, band, color, name in (
+        (1, band_no_bn, palette.NO_BN, "without BN"),
+        (2, band_bn, palette.WITH_BN, "with BN"),
+    ):
+        for tr in _band_traces(steps, band, color, name):
+            fig.add_trace(tr, row=1, col=col)
+        for y0, y1 in ((flat, lim), (-lim, -flat)):
+            fig.add_hrect(y0=y0, y1=y1, fillcolor=palette.SATURATED, line_width=0, row=1, col=col)
+        fig.add_vline(
+            x=float(steps[current]), line=dict(color=palette.BATCH, dash="dot"), row=1, col=col
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[steps[current]] * 3,
+                y=band[current],
+                mode="markers",
+                marker=dict(color=color, size=8),
+                showlegend=False,
+                hovertemplate="%{y:.2f}<extra>at this step</extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_yaxes(range=[-lim, lim], row=1, col=1, title_text="sigmoid input z")
+    fig.update_yaxes(range=[-lim, lim], row=1, col=2)
+    fig.update_xaxes(title_text="training step")
+    fig.add_annotation(
+        text=f"shaded: |z| > {flat:g}, the sigmoid's flat tails",
+        xref="paper",
+        yref="paper",
+        x=1.0,
+        y=1.12,
+        showarrow=False,
+        xanchor="right",
+        font=dict(size=11),
+    )
+    return styled(fig, "", height, legend=True)
+
+
+def accuracy_figure(
+    steps: np.ndarray, acc_no_bn: np.ndarray, acc_bn: np.ndarray, current: int, height: int = 280
+) -> go.Figure:
+    """Held-out accuracy over training for both runs, with the current step marked."""
+    steps = np.asarray(steps)
+    current = int(np.clip(current, 0, len(steps) - 1))
+    fig = go.Figure()
+    for acc, color, name in (
+        (acc_no_bn, palette.NO_BN, "without BN"),
+        (acc_bn, palette.WITH_BN, "with BN"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=steps, y=np.asarray(acc), mode="lines", line=dict(color=color, width=2), name=name
+            )
+        )
+    fig.add_vline(x=float(steps[current]), line=dict(color=palette.BATCH, dash="dot"))
+    fig.update_yaxes(range=[0, 1.02], title_text="held-out accuracy", tickformat=".0%")
+    fig.update_xaxes(title_text="training step")
+    return styled(fig, "Accuracy on held-out digits", height, legend=True)
+
+
+# --- Lesson 2: batch statistics --------------------------------------------------------------
+
+
+def four_steps_figure(
+    raw: np.ndarray, centered: np.ndarray, scaled: np.ndarray, bins: int = 30, height: int = 320
+) -> go.Figure:
+    """Three histograms side by side: raw x, x - mu_B, and x_hat. Each panel has its own x axis,
+    so the shape is comparable while the numbers on the axis change."""
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        horizontal_spacing=0.06,
+        subplot_titles=("1. raw x", "2. centred: x − μ_B", "3. scaled: x̂"),
+    )
+    for col, data, color, name in (
+        (1, raw, palette.RAW, "raw"),
+        (2, centered, palette.CENTERED, "centred"),
+        (3, scaled, palette.NORMALIZED, "normalized"),
+    ):
+        fig.add_trace(histogram_trace(bin_values(data, bins), color, name), row=1, col=col)
+        fig.add_vline(
+            x=float(np.mean(data)), line=dict(color=palette.POPULATION, dash="dash"), row=1, col=col
+        )
+    fig.update_yaxes(title_text="count", row=1, col=1)
+    return styled(fig, "", height)
+
+
+def features_figure(
+    raw: np.ndarray, normalized: np.ndarray, names: Sequence[str], bins: int = 25, height: int = 360
+) -> go.Figure:
+    """Several features before and after BN. raw, normalized: (m, F). One row per feature:
+    raw on the left (shared axis, so the different centres show), normalized on the right."""
+    raw = np.asarray(raw, dtype=np.float64)
+    normalized = np.asarray(normalized, dtype=np.float64)
+    f = raw.shape[1]
+    if normalized.shape != raw.shape or len(names) != f:
+        raise ValueError("raw, normalized and names must describe the same features")
+    fig = make_subplots(
+        rows=f,
+        cols=2,
+        shared_xaxes="columns",
+        vertical_spacing=0.06,
+        horizontal_spacing=0.06,
+        column_titles=("before BN (one shared axis)", "after BN (one shared axis)"),
+        row_titles=list(names),
+    )
+    r_lo, r_hi = float(raw.min()), float(raw.max())
+    n_lo, n_hi = float(normalized.min()), float(normalized.max())
+    for i in range(f):
+        fig.add_trace(
+            histogram_trace(bin_values(raw[:, i], bins, (r_lo, r_hi)), palette.RAW, names[i]),
+            row=i + 1,
+            col=1,
+        )
+        fig.add_trace(
+            histogram_trace(
+                bin_values(normalized[:, i], bins, (n_lo, n_hi)), palette.NORMALIZED, names[i]
+            ),
+            row=i + 1,
+            col=2,
+        )
+    return styled(fig, "", height)
+
+
+def eps_effect_figure(
+    var: float, eps_grid: np.ndarray, current_eps: float, height: int = 280
+) -> go.Figure:
+    """Output std sqrt(var / (var + eps)) as a function of eps (log axis), current eps marked."""
+    eps_grid = np.asarray(eps_grid, dtype=np.float64)
+    out_std = np.sqrt(var / (var + eps_grid))
+    cur = float(np.sqrt(var / (var + current_eps)))
+    fig = go.Figure(
+        go.Scatter(
+            x=eps_grid,
+            y=out_std,
+            mode="lines",
+            line=dict(color=palette.NORMALIZED, width=2),
+            name="output std",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[current_eps],
+            y=[cur],
+            mode="markers",
+            marker=dict(color=palette.OUTPUT, size=11),
+            name="your eps",
+        )
+    )
+    fig.update_xaxes(type="log", title_text="eps")
+    fig.update_yaxes(range=[-0.02, 1.05], title_text="std of x̂")
+    return styled(fig, f"Std of x̂ for a batch variance of {fmt(var)}", height)
+
+
+# --- Lesson 3: batch size ---------------------------------------------------------------------
+
+
+def batch_grid_figure(
+    batches: np.ndarray, pop_mean: float, bins: int = 12, cols: int = 4, height: int = 380
+) -> go.Figure:
+    """A grid of small histograms, one per batch (batches: (B, m)), all on one x range, with each
+    batch's mean (dashed grey) against the population mean (purple)."""
+    batches = np.asarray(batches, dtype=np.float64)
+    b = batches.shape[0]
+    rows = int(np.ceil(b / cols))
+    lo, hi = float(batches.min()), float(batches.max())
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    rng = (lo - pad, hi + pad)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        horizontal_spacing=0.03,
+        subplot_titles=[f"batch {i + 1}: mean {batches[i].mean():.2f}" for i in range(b)],
+    )
+    for i in range(b):
+        r, c = i // cols + 1, i % cols + 1
+        fig.add_trace(
+            histogram_trace(bin_values(batches[i], bins, rng), palette.RAW, f"batch {i + 1}"),
+            row=r,
+            col=c,
+        )
+        fig.add_vline(
+            x=float(pop_mean), line=dict(color=palette.POPULATION, width=1.5), row=r, col=c
+        )
+        fig.add_vline(
+            x=float(batches[i].mean()),
+            line=dict(color=palette.BATCH, dash="dash", width=1.5),
+            row=r,
+            col=c,
+        )
+    fig.update_xaxes(range=list(rng))
+    fig.update_annotations(font_size=11)
+    return styled(fig, "", height)
+
+
+def estimate_scatter_figure(
+    sizes: np.ndarray,
+    means: np.ndarray,
+    variances: np.ndarray,
+    pop_mean: float,
+    pop_var: float,
+    mean_se: np.ndarray,
+    var_se: np.ndarray,
+    highlight: int | None = None,
+    seed: int = 0,
+    height: int = 380,
+) -> go.Figure:
+    """Estimated mean (left) and variance (right) of many batches against batch size (log x).
+
+    sizes: (S,); means, variances: (S, B); *_se: (S,) standard errors (the 1/sqrt(m) curves,
+    drawn as population ± 1 s.e.). highlight: the batch size chosen on the page.
+    """
+    sizes = np.asarray(sizes, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    variances = np.asarray(variances, dtype=np.float64)
+    jitter = np.exp(np.random.default_rng(seed).uniform(-0.08, 0.08, means.shape))
+    xs = sizes[:, None] * jitter
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.08,
+        subplot_titles=("batch mean μ_B", "batch variance σ²_B (biased)"),
+    )
+    grid = np.geomspace(sizes.min(), sizes.max(), 80)
+    se_m = np.interp(np.log(grid), np.log(sizes), np.asarray(mean_se))
+    se_v = np.interp(np.log(grid), np.log(sizes), np.asarray(var_se))
+    for col, est, pop, se, label in (
+        (1, means, pop_mean, se_m, "mean"),
+        (2, variances, pop_var, se_v, "variance"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=xs.ravel(),
+                y=est.ravel(),
+                mode="markers",
+                name="one batch" if col == 1 else None,
+                marker=dict(color=palette.BATCH, size=5, opacity=0.6),
+                showlegend=col == 1,
+                hovertemplate="m=%{x:.0f}: %{y:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        for sign in (1, -1):
+            fig.add_trace(
+                go.Scatter(
+                    x=grid,
+                    y=pop + sign * se,
+                    mode="lines",
+                    line=dict(color=palette.NORMALIZED, dash="dash", width=2),
+                    name="population ± σ/√m" if (col == 1 and sign == 1) else None,
+                    showlegend=col == 1 and sign == 1,
+                    hoverinfo="skip",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[grid[0], grid[-1]],
+                y=[pop, pop],
+                mode="lines",
+                line=dict(color=palette.POPULATION, width=2),
+                name="population value" if col == 1 else None,
+                showlegend=col == 1,
+                hovertemplate=f"population {label}: {pop:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+        if highlight is not None and sizes.min() <= highlight <= sizes.max():
+            fig.add_vline(
+                x=float(highlight), line=dict(color=palette.OUTPUT, width=1.5), row=1, col=col
+            )
+    fig.update_xaxes(type="log", title_text="batch size m")
+    return styled(fig, "", height, legend=True)
+
+
+# --- Lesson 4: gamma and beta -----------------------------------------------------------------
+
+
+def gamma_beta_figure(
+    x: np.ndarray,
+    x_hat: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    bins: int = 25,
+    height: int = 420,
+) -> go.Figure:
+    """Per feature (rows): raw x, normalized x̂, output y = γ x̂ + β. Arrays (m, F).
+    Raw and output share one x axis per row, so "undo" shows the output landing on the input."""
+    x, x_hat, y = (np.asarray(a, dtype=np.float64) for a in (x, x_hat, y))
+    f = x.shape[1]
+    fig = make_subplots(
+        rows=f,
+        cols=3,
+        horizontal_spacing=0.05,
+        vertical_spacing=0.14,
+        column_titles=(
+            "input x (computed: μ_B, σ²_B)",
+            "normalized x̂",
+            "output y = γ·x̂ + β (learned: γ, β)",
+        ),
+        row_titles=list(names),
+    )
+    for i in range(f):
+        lo = float(min(x[:, i].min(), y[:, i].min()))
+        hi = float(max(x[:, i].max(), y[:, i].max()))
+        pad = 0.05 * (hi - lo) if hi > lo else 0.5
+        rng = (lo - pad, hi + pad)
+        fig.add_trace(
+            histogram_trace(bin_values(x[:, i], bins, rng), palette.RAW, f"{names[i]} x"),
+            row=i + 1,
+            col=1,
+        )
+        fig.add_trace(
+            histogram_trace(bin_values(x_hat[:, i], bins), palette.NORMALIZED, f"{names[i]} x̂"),
+            row=i + 1,
+            col=2,
+        )
+        fig.add_trace(
+            histogram_trace(bin_values(y[:, i], bins, rng), palette.OUTPUT, f"{names[i]} y"),
+            row=i + 1,
+            col=3,
+        )
+        fig.update_xaxes(range=list(rng), row=i + 1, col=1)
+        fig.update_xaxes(range=list(rng), row=i + 1, col=3)
+    return styled(fig, "", height)
+
+
+# --- Lesson 5: training vs inference ----------------------------------------------------------
+
+
+def running_stats_figure(
+    batch_mean: np.ndarray,
+    running_mean: np.ndarray,
+    pop_mean: np.ndarray,
+    batch_var: np.ndarray,
+    running_var: np.ndarray,
+    running_var_biased: np.ndarray,
+    pop_var: np.ndarray,
+    height: int = 380,
+) -> go.Figure:
+    """A stream of batches: grey dots per batch statistic, the running average as a line, the
+    population value dashed. Left: mean; right: variance, with the running average of the
+    unbiased batch variance (what PyTorch stores) and of the biased one (what BN divides by)."""
+    t = np.arange(1, len(batch_mean) + 1)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.08,
+        subplot_titles=("mean", "variance"),
+    )
+
+    def dots(v, show):
+        return go.Scatter(
+            x=t,
+            y=v,
+            mode="markers",
+            marker=dict(color=palette.BATCH, size=5, opacity=0.7),
+            name="one batch's statistic",
+            showlegend=show,
+            hovertemplate="batch %{x}: %{y:.3f}<extra></extra>",
+        )
+
+    def line(v, color, name, dash=None, show=True):
+        return go.Scatter(
+            x=t,
+            y=v,
+            mode="lines",
+            line=dict(color=color, width=2.5, dash=dash),
+            name=name,
+            showlegend=show,
+            hovertemplate="batch %{x}: %{y:.3f}<extra>" + name + "</extra>",
+        )
+
+    fig.add_trace(dots(batch_mean, True), row=1, col=1)
+    fig.add_trace(line(pop_mean, palette.POPULATION, "population value", "dash"), row=1, col=1)
+    fig.add_trace(line(running_mean, palette.RUNNING, "running average"), row=1, col=1)
+    fig.add_trace(dots(batch_var, False), row=1, col=2)
+    fig.add_trace(
+        line(pop_var, palette.POPULATION, "population value", "dash", False), row=1, col=2
+    )
+    fig.add_trace(
+        line(
+            running_var,
+            palette.RUNNING,
+            "running_var (unbiased, as PyTorch stores it)",
+            None,
+            False,
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_trace(
+        line(running_var_biased, palette.RAW, "running average of the biased σ²_B", "dot"),
+        row=1,
+        col=2,
+    )
+    fig.update_xaxes(title_text="training batch")
+    return styled(fig, "", height, legend=True)
+
+
+def companions_figure(
+    train_outputs: np.ndarray, eval_output: float, x0: float, height: int = 260
+) -> go.Figure:
+    """The same sample x0 in several batches: its BN output in training mode (one dot per
+    batch of companions) and in eval mode (one fixed value)."""
+    train_outputs = np.asarray(train_outputs, dtype=np.float64)
+    k = np.arange(1, len(train_outputs) + 1)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=k,
+            y=train_outputs,
+            mode="markers+lines",
+            name="training mode (batch statistics)",
+            marker=dict(color=palette.NO_BN, size=10),
+            line=dict(color=palette.band(palette.NO_BN, 0.4)),
+            hovertemplate="companions #%{x}: %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=k,
+            y=np.full(len(k), float(eval_output)),
+            mode="markers+lines",
+            name="eval mode (running statistics)",
+            marker=dict(color=palette.WITH_BN, size=10, symbol="diamond"),
+            line=dict(color=palette.WITH_BN),
+            hovertemplate="companions #%{x}: %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="batch of companions", dtick=1)
+    fig.update_yaxes(title_text=f"BN output for x = {x0:g}")
+    return styled(fig, "", height, legend=True)
+
+
+# --- Lesson 6: gradient flow ------------------------------------------------------------------
+
+
+def gradient_paths_figure(
+    dx_direct: np.ndarray,
+    dx_via_var: np.ndarray,
+    dx_via_mean: np.ndarray,
+    dx: np.ndarray,
+    height: int = 320,
+) -> go.Figure:
+    """dx of each sample split into its three paths (stacked bars) with the total as a dot."""
+    dx = np.asarray(dx, dtype=np.float64).ravel()
+    i = np.arange(1, len(dx) + 1)
+    fig = go.Figure()
+    for v, color, name in (
+        (dx_direct, palette.NORMALIZED, "direct: dx̂ / √(σ² + ε)"),
+        (dx_via_var, palette.RAW, "through σ²_B"),
+        (dx_via_mean, palette.CENTERED, "through μ_B"),
+    ):
+        fig.add_trace(
+            go.Bar(x=i, y=np.asarray(v, dtype=np.float64).ravel(), name=name, marker_color=color)
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=i,
+            y=dx,
+            mode="markers",
+            name="dx (sum of the three)",
+            marker=dict(color=palette.OUTPUT, size=11, symbol="diamond"),
+        )
+    )
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(title_text="sample i", dtick=1)
+    fig.update_yaxes(title_text="contribution to dx_i")
+    return styled(fig, "", height, legend=True)
+
+
+def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
+    """The BN computation graph as Graphviz DOT: forward edges solid, gradients flowing back
+    dashed. values: optional scalars (mu, var, inv_std, dbeta, dgamma, dvar, dmu) shown in nodes."""
+    v = dict(values or {})
+
+    def lab(name, key=None):
+        if key and key in v:
+            return f"{name}\\n{fmt(v[key])}"
+        return name
+
+    c_in, c_stat, c_norm, c_out = palette.RAW, palette.BATCH, palette.NORMALIZED, palette.OUTPUT
+    nodes = [
+        ("x", "x", c_in),
+        ("mu", lab("μ_B = mean(x)", "mu"), c_stat),
+        ("xc", "x − μ_B", palette.CENTERED),
+        ("var", lab("σ²_B = mean((x − μ_B)²)", "var"), c_stat),
+        ("inv", lab("1 / √(σ²_B + ε)", "inv_std"), c_stat),
+        ("xhat", "x̂", c_norm),
+        ("gamma", lab("γ  (learned)", "gamma"), c_out),
+        ("beta", lab("β  (learned)", "beta"), c_out),
+        ("y", "y = γ·x̂ + β", c_out),
+    ]
+    edges = [
+        ("x", "mu"),
+        ("x", "xc"),
+        ("mu", "xc"),
+        ("xc", "var"),
+        ("var", "inv"),
+        ("xc", "xhat"),
+        ("inv", "xhat"),
+        ("xhat", "y"),
+        ("gamma", "y"),
+        ("beta", "y"),
+    ]
+    back = [
+        ("y", "beta", lab("dβ = Σ dy", "dbeta")),
+        ("y", "gamma", lab("dγ = Σ dy·x̂", "dgamma")),
+        ("xhat", "var", lab("dσ²", "dvar")),
+        ("xc", "mu", lab("dμ", "dmu")),
+    ]
+    lines = [
+        "digraph BN {",
+        '  rankdir=LR; bgcolor="transparent";',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, fontcolor="black"];',
+        '  edge [color="#888888", fontname="Helvetica", fontsize=10, fontcolor="#888888"];',
+    ]
+    for key, label, color in nodes:
+        lines.append(
+            f'  {key} [label="{label}", fillcolor="{palette.band(color, 0.45)}", color="{color}"];'
+        )
+    for a, b in edges:
+        lines.append(f"  {a} -> {b};")
+    for a, b, label in back:
+        lines.append(
+            f'  {a} -> {b} [style=dashed, color="{palette.NO_BN}", fontcolor="{palette.NO_BN}", '
+            f'label="{label}", constraint=false];'
+        )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def timing_figure(labels: Sequence[str], seconds: Sequence[float], height: int = 220) -> go.Figure:
+    """Horizontal bars: time per backward pass, in milliseconds."""
+    ms = np.asarray(seconds, dtype=np.float64) * 1e3
+    fig = go.Figure(
+        go.Bar(
+            y=list(labels),
+            x=ms,
+            orientation="h",
+            marker_color=[palette.OUTPUT, palette.RAW][: len(ms)]
+            + [palette.BATCH] * max(0, len(ms) - 2),
+            text=[f"{t:.2f} ms" for t in ms],
+            textposition="auto",
+        )
+    )
+    fig.update_xaxes(title_text="milliseconds per backward pass")
+    return styled(fig, "", height)
+
+
+__all__ = [
+    "Binned",
+    "accuracy_figure",
+    "batch_grid_figure",
+    "bn_graph_dot",
+    "companions_figure",
+    "eps_effect_figure",
+    "estimate_scatter_figure",
+    "features_figure",
+    "four_steps_figure",
+    "gamma_beta_figure",
+    "gradient_paths_figure",
+    "running_stats_figure",
+    "shift_bands_figure",
+    "timing_figure",
+]

@@ -1,0 +1,143 @@
+"""AppTests for lessons 1 to 6: every widget driven to its ends, and what the page shows checked.
+
+Each page runs through app.py (so navigation, page links and the sidebar are real).
+Plotly charts are unknown elements whose proto.spec is the figure's JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bnlib.ui import lesson_settings as LS
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def slider_ends(at: AppTest, setting) -> None:
+    """Move a slider (or select-slider) to its minimum, then its maximum; the page must survive."""
+    if setting.kind == "choice":
+        w = at.select_slider(key=setting.key)
+        ends = (setting.choices[0], setting.choices[-1])
+    else:
+        w = at.slider(key=setting.key)
+        ends = (setting.min, setting.max)
+    for v in ends:
+        w.set_value(v).run()
+        ok(at)
+        assert at.session_state[setting.key] == v
+
+
+# --- Lesson 2 --------------------------------------------------------------------------------
+
+
+def test_l2_every_distribution_normalizes_to_mean_zero():
+    at = open_page("lesson_02_batch_statistics.py")
+    assert len(charts(at)) == 3
+    for kind in LS.L2_DIST.choices:
+        at.selectbox(key="l2_dist").set_value(kind).run()
+        ok(at)
+        m = metrics(at)
+        assert abs(float(m["mean of x̂"])) < 1e-9, (kind, m)
+        std = float(m["std of x̂"])
+        if kind == "constant":
+            assert std == 0.0
+            assert at.warning and "0 / 0" in at.warning[0].value
+        else:
+            assert 0.99 < std <= 1.0, (kind, std)
+
+
+def test_l2_sliders_to_their_ends_and_new_sample():
+    at = open_page("lesson_02_batch_statistics.py")
+    for s in (LS.L2_BATCH, LS.L2_EPS, LS.L2_SEED):
+        slider_ends(at, s)
+    at.select_slider(key="l2_eps").set_value(1.0).run()
+    at.select_slider(key="l2_batch").set_value(1024).run()
+    std = float(metrics(at)["std of x̂"])
+    var = float(metrics(at)["σ²_B (batch variance)"])
+    assert std == pytest.approx(math.sqrt(var / (var + 1.0)), rel=1e-3)  # eps shrinks the spread
+    at.slider(key="l2_seed").set_value(5).run()
+    before = metrics(at)["μ_B (batch mean)"]
+    at.button(key="l2_seed_new").click().run()
+    ok(at)
+    assert at.session_state["l2_seed"] == 6
+    assert metrics(at)["μ_B (batch mean)"] != before
+    # the multi-feature view: three features, each normalized on its own
+    feats = at.dataframe[0].value
+    assert list(feats["μ_B"].round(0)) == [10.0, -3.0, 7.0]
+    assert (feats["mean after"].abs() < 1e-6).all()
+
+
+def test_l2_bins_are_prebinned_bars():
+    at = open_page("lesson_02_batch_statistics.py")
+    fig = charts(at)[0]
+    bars = [t for t in fig["data"] if t["type"] == "bar"]
+    assert len(bars) == 3
+    assert all(len(b["x"]) <= 60 for b in bars)
+
+
+# --- Lesson 4 --------------------------------------------------------------------------------
+
+
+def test_l4_undo_gives_the_input_back():
+    at = open_page("lesson_04_gamma_beta.py")
+    at.button(key="l4_preset_undo").click().run()
+    ok(at)
+    m = metrics(at)
+    for f in ("feature A", "feature B"):
+        assert float(m[f"{f}: max |y − x|"]) < 1e-12
+        assert m[f"{f}: output mean"] == m[f"{f}: μ_B (computed)"]
+        assert m[f"{f}: output std"] == m[f"{f}: √(σ²_B+ε) (computed)"]
+    assert at.success and "output equals the input" in at.success[0].value
+    # a new sample changes the batch statistics, so the old gamma/beta no longer undo it
+    at.button(key="l4_seed_new").click().run()
+    assert float(metrics(at)["feature A: max |y − x|"]) > 1e-3
+    assert not at.success
+
+
+@pytest.mark.parametrize(
+    ("index", "gamma", "beta"), [(0, 1.0, 0.0), (1, 2.0, 0.0), (2, 1.0, 3.0), (3, 2.0, 3.0)]
+)
+def test_l4_presets_set_output_mean_and_std(index, gamma, beta):
+    at = open_page("lesson_04_gamma_beta.py")
+    at.button(key=f"l4_preset_{index}").click().run()
+    ok(at)
+    m = metrics(at)
+    for f in ("feature A", "feature B"):
+        assert float(m[f"{f}: output mean"]) == pytest.approx(beta, abs=1e-4)
+        assert float(m[f"{f}: output std"]) == pytest.approx(gamma, abs=1e-4)
+
+
+def test_l4_sliders_to_their_ends():
+    at = open_page("lesson_04_gamma_beta.py")
+    for s in (LS.L4_GAMMA_A, LS.L4_BETA_A, LS.L4_GAMMA_B, LS.L4_BETA_B, LS.L4_SEED):
+        slider_ends(at, s)
+    m = metrics(at)
+    assert float(m["feature B: output std"]) == pytest.approx(5.0, abs=1e-3)
+    assert float(m["feature B: output mean"]) == pytest.approx(8.0, abs=1e-3)
+    assert len(charts(at)) == 1
