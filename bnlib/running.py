@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnlib._checks import check_momentum, check_positive_int
+from bnlib.batchnorm import BatchNorm, forward
 
 
 def ema(values, momentum: float, init: float) -> np.ndarray:
@@ -71,3 +72,49 @@ def batch_stream(
     rng = np.random.default_rng(seed)
     batches = pop_mean[:, None] + pop_std[:, None] * rng.standard_normal((steps, m))
     return Stream(batches, pop_mean, pop_std**2)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A BN layer trained on a stream: running statistics after every batch, and the layer."""
+
+    running_mean: np.ndarray  # (T,)
+    running_var: np.ndarray  # (T,) unbiased, as PyTorch stores it
+    layer: BatchNorm
+
+
+def replay(stream: Stream, momentum: float, gamma: float = 1.0, beta: float = 0.0) -> Replay:
+    """Feed every batch of `stream` through a one-feature BatchNorm in training mode.
+
+    momentum is PyTorch's (weight of the new batch). The layer starts from PyTorch's
+    initial running_mean = 0, running_var = 1.
+    """
+    layer = BatchNorm(1, momentum=check_momentum(momentum, allow_none=False))
+    layer.gamma[:] = gamma
+    layer.beta[:] = beta
+    rm, rv = [], []
+    for b in stream.batches:
+        layer(b.reshape(-1, 1))  # (m, 1); updates the running statistics
+        rm.append(float(layer.running_mean[0]))
+        rv.append(float(layer.running_var[0]))
+    return Replay(np.array(rm), np.array(rv), layer.eval())
+
+
+def companion_outputs(
+    layer: BatchNorm, x0: float, companions: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The output for one sample x0 when it shares a batch with different companions.
+
+    companions: (K, k) other samples; each row forms a batch [x0, *row]. Returns the training-
+    mode outputs for x0 (K,), normalized with each batch's own statistics, and the eval-mode
+    output, which uses the running statistics and so is the same for every batch.
+    Raises ValueError (PyTorch's message) when k = 0: a batch of one in training mode.
+    """
+    companions = np.asarray(companions, dtype=np.float64)
+    outs = []
+    for row in companions:
+        batch = np.concatenate([[x0], row]).reshape(-1, 1)  # (k + 1, 1)
+        y, _ = forward(batch, layer.gamma, layer.beta, layer.eps)  # training mode, no state
+        outs.append(float(y[0, 0]))
+    scale, shift = layer.fold()
+    return np.array(outs), float(scale[0] * x0 + shift[0])

@@ -6,10 +6,12 @@ Plotly charts are unknown elements whose proto.spec is the figure's JSON.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +29,16 @@ def open_page(page: str) -> AppTest:
 
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def arr(v) -> np.ndarray:
+    """A plotly JSON array: a plain list, or plotly's typed-array form {dtype, bdata[, shape]}."""
+    if isinstance(v, dict) and "bdata" in v:
+        out = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        if "shape" in v:
+            out = out.reshape([int(n) for n in str(v["shape"]).split(",")])
+        return out
+    return np.asarray(v)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -141,3 +153,65 @@ def test_l4_sliders_to_their_ends():
     assert float(m["feature B: output std"]) == pytest.approx(5.0, abs=1e-3)
     assert float(m["feature B: output mean"]) == pytest.approx(8.0, abs=1e-3)
     assert len(charts(at)) == 1
+
+
+# --- Lesson 5 --------------------------------------------------------------------------------
+
+
+def test_l5_converter_gives_point_one_for_point_nine_and_back():
+    at = open_page("lesson_05_train_vs_inference.py")
+    at.number_input(key="l5_conv_keras").set_value(0.9).run()
+    at.number_input(key="l5_conv_torch").set_value(0.1).run()
+    m = metrics(at)
+    assert float(m["PyTorch momentum"]) == pytest.approx(0.1)
+    assert float(m["Keras / TensorFlow momentum"]) == pytest.approx(0.9)
+    at.number_input(key="l5_conv_keras").set_value(0.99).run()
+    assert float(metrics(at)["PyTorch momentum"]) == pytest.approx(0.01)
+
+
+def test_l5_convention_switch_converts_the_slider():
+    at = open_page("lesson_05_train_vs_inference.py")
+    assert at.slider(key="l5_momentum").value == pytest.approx(0.1)
+    at.selectbox(key="l5_convention").set_value("Keras").run()
+    ok(at)
+    assert at.slider(key="l5_momentum").value == pytest.approx(0.9)
+    at.selectbox(key="l5_convention").set_value("PyTorch").run()
+    assert at.slider(key="l5_momentum").value == pytest.approx(0.1)
+    # the porting bug: Keras' 0.9 typed into PyTorch
+    at.slider(key="l5_momentum").set_value(0.9).run()
+    assert any("PyTorch equivalent is 0.1" in w.value for w in at.warning)
+
+
+def test_l5_every_widget_to_its_ends():
+    at = open_page("lesson_05_train_vs_inference.py")
+    for conv in ("PyTorch", "Keras"):
+        at.selectbox(key="l5_convention").set_value(conv).run()
+        for s in (LS.L5_MOMENTUM, LS.L5_BATCH, LS.L5_SEED):
+            slider_ends(at, s)
+        for drift in (True, False):
+            at.toggle(key="l5_drift").set_value(drift).run()
+            ok(at)
+    at.button(key="l5_seed_new").click().run()
+    ok(at)
+    # companions slider: at 1 the training-mode demo fails the way PyTorch does, on purpose
+    at.select_slider(key="l5_companions").set_value(1).run()
+    assert not at.exception
+    assert "Expected more than 1 value per channel" in at.error[0].value
+    at.select_slider(key="l5_companions").set_value(64).run()
+    ok(at)
+
+
+def test_l5_biased_running_var_and_fold_and_eval_demo():
+    at = open_page("lesson_05_train_vs_inference.py")
+    at.select_slider(key="l5_batch").set_value(2).run()
+    m = metrics(at)
+    ratio_key = next(k for k in m if k.startswith("biased ÷ unbiased"))
+    assert float(m[ratio_key]) == pytest.approx(0.5, abs=0.01)  # (m-1)/m at m = 2
+    fold = at.dataframe[0].value
+    assert (fold["difference"] < 1e-12).all()  # eval-mode BN == scale * x + shift
+    assert float(m["training mode: spread of outputs"]) > 0.1
+    assert float(m["eval mode: spread of outputs"]) == 0.0
+    figs = charts(at)
+    assert len(figs) == 2
+    eval_trace = figs[1]["data"][1]
+    assert len(set(arr(eval_trace["y"]))) == 1  # eval output: one value for every batch
