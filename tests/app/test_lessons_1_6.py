@@ -215,3 +215,49 @@ def test_l5_biased_running_var_and_fold_and_eval_demo():
     assert len(figs) == 2
     eval_trace = figs[1]["data"][1]
     assert len(set(arr(eval_trace["y"]))) == 1  # eval output: one value for every batch
+
+
+# --- Lesson 6 --------------------------------------------------------------------------------
+
+
+def test_l6_properties_and_gradient_check():
+    at = open_page("lesson_06_gradient_flow.py")
+    m = metrics(at)
+    assert abs(float(m["Σ dx_i"])) < 1e-12
+    assert float(m["relative error, formula vs numerical"]) < 1e-7
+    assert float(m["dx(10·x) ÷ dx(x)"]) == pytest.approx(0.1, abs=1e-3)
+    # with a tiny eps the second property holds to rounding as well
+    at.select_slider(key="l6_eps").set_value(1e-8).run()
+    assert abs(float(metrics(at)["Σ dx_i · x̂_i"])) < 1e-6
+    fwd, bwd, check = (d.value for d in at.dataframe)
+    assert len(fwd) == len(bwd) == 6
+    assert len(check) == 6 + 2  # dx_1..dx_m, dgamma, dbeta
+    assert np.allclose(bwd["direct"] + bwd["through σ²"] + bwd["through μ"], bwd["dx"])
+    assert "PyTorch autograd" not in check.columns
+
+
+def test_l6_torch_column_matches():
+    at = open_page("lesson_06_gradient_flow.py")
+    at.toggle(key="l6_torch").set_value(True).run()
+    ok(at)
+    check = at.dataframe[2].value
+    assert np.allclose(check["PyTorch autograd"], check["bnlib (formula)"], atol=1e-12)
+    assert float(metrics(at)["relative error, formula vs PyTorch"]) < 1e-12
+
+
+def test_l6_every_widget_to_its_ends_and_timing():
+    at = open_page("lesson_06_gradient_flow.py")
+    for s in (LS.L6_BATCH, LS.L6_GAMMA, LS.L6_EPS, LS.L6_SEED):
+        slider_ends(at, s)
+        assert abs(float(metrics(at)["Σ dx_i"])) < 1e-9
+    at.slider(key="l6_batch").set_value(16).run()
+    assert len(at.dataframe[0].value) == 16
+    at.button(key="l6_seed_new").click().run()
+    ok(at)
+    at.select_slider(key="l6_timing_n").set_value(256).run()
+    at.button(key="l6_time").click().run()
+    ok(at)
+    speed = next(v for k, v in metrics(at).items() if k.startswith("speed-up"))
+    assert float(speed.rstrip("×")) > 0
+    assert len(charts(at)) == 2  # gradient paths + timing
+    assert at.get("graphviz_chart")

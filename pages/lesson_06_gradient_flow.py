@@ -1,0 +1,307 @@
+"""Lesson 6: gradient flow, the backward pass (curriculum §6)."""
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from bnlib.batchnorm import backward, backward_steps, forward
+from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.ui.lesson import code_tabs, header, next_lesson
+from bnlib.ui.lesson_settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N, L6_TORCH
+from bnlib.ui.lesson_widgets import seed_controls
+from bnlib.ui.quiz import check_yourself
+from bnlib.ui.widgets import link_notices, setting_widget
+from bnlib.viz.lessons import bn_graph_dot, gradient_paths_figure, timing_figure
+
+URL = "gradient-flow"
+BETA = 0.25  # beta does not enter any gradient except dbeta itself
+
+header(URL)
+link_notices(L6)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def tiny_batch(m: int, gamma: float, eps: float, seed: int):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(2.0, 1.5, (m, 1)).round(2)  # (m, 1): one feature, short numbers
+    dy = rng.normal(0.0, 1.0, (m, 1)).round(2)  # upstream gradient dL/dy
+    y, cache = forward(x, gamma, BETA, eps)
+    return x, dy, y, cache, backward_steps(dy, cache)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def numeric_check(m: int, gamma: float, eps: float, seed: int):
+    x, dy, _, cache, _ = tiny_batch(m, gamma, eps, seed)
+    dx, dgamma, dbeta = backward(dy, cache)
+    g, b = np.array([gamma]), np.array([BETA])
+    num_dx = numerical_gradient(lambda v: forward(v, g, b, eps)[0], x, dy)
+    num_dg = numerical_gradient(lambda v: forward(x, v, b, eps)[0], g, dy)
+    num_db = numerical_gradient(lambda v: forward(x, g, v, eps)[0], b, dy)
+    ours = np.concatenate([dx[:, 0], dgamma, dbeta])
+    numerical = np.concatenate([num_dx[:, 0], num_dg, num_db])
+    return ours, numerical
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def torch_check(m: int, gamma: float, eps: float, seed: int):
+    import torch  # lazily: only when the learner asks for this column
+
+    x, dy, _, _, _ = tiny_batch(m, gamma, eps, seed)
+    bn = torch.nn.BatchNorm1d(1, eps=eps, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight.fill_(gamma)
+        bn.bias.fill_(BETA)
+    xt = torch.tensor(x, requires_grad=True)
+    bn(xt).backward(torch.tensor(dy))
+    return np.concatenate(
+        [xt.grad.numpy()[:, 0], bn.weight.grad.numpy(), bn.bias.grad.numpy()]
+    ).astype(np.float64)
+
+
+def best_time(fn, repeats: int = 5) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run_timing() -> None:
+    n = int(st.session_state.get(L6_TIMING_N.key, L6_TIMING_N.default))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 64))
+    dy = rng.normal(size=(n, 64))
+    _, cache = forward(x)
+    st.session_state["l6_timing"] = {
+        "n": n,
+        "compact": best_time(lambda: backward(dy, cache)),
+        "steps": best_time(lambda: backward_steps(dy, cache)),
+    }
+
+
+st.markdown(
+    "In most layers each output depends on its own input. In BN every output depends on "
+    "**every** input of the batch, because μ_B and σ²_B are computed from all of them. So a "
+    "gradient reaching x_i comes back along three paths: directly through x̂_i, through the "
+    "variance, and through the mean. Here is a batch small enough to read every number."
+)
+
+
+@st.fragment
+def walkthrough() -> None:
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        m = setting_widget(L6_BATCH)
+    with c2:
+        gamma = setting_widget(L6_GAMMA)
+    with c3:
+        eps = setting_widget(L6_EPS, format_func=lambda e: f"{e:.0e}")
+    seed = seed_controls(L6_SEED)
+    x, dy, y, cache, g = tiny_batch(int(m), float(gamma), float(eps), int(seed))
+    mu, var, inv = float(cache.mean[0]), float(cache.var[0]), float(cache.inv_std[0])
+
+    st.subheader("Forward")
+    a, b, c, d = st.columns(4)
+    a.metric("μ_B", f"{mu:.4f}")
+    b.metric("σ²_B", f"{var:.4f}")
+    c.metric("1/√(σ²_B + ε)", f"{inv:.4f}")
+    d.metric("γ, β", f"{gamma:g}, {BETA:g}")
+    st.dataframe(
+        {
+            "i": np.arange(1, m + 1),
+            "x": x[:, 0],
+            "x − μ_B": cache.x_centered[:, 0],
+            "x̂": cache.x_hat[:, 0],
+            "y = γx̂ + β": y[:, 0],
+        },
+        hide_index=True,
+        key="l6_forward_table",
+    )
+
+    st.subheader("Backward")
+    st.markdown("Start from an upstream gradient dy (random here, as if from a loss).")
+    st.latex(
+        r"\frac{\partial L}{\partial \beta} = \sum_i dy_i \qquad "
+        r"\frac{\partial L}{\partial \gamma} = \sum_i dy_i\,\hat{x}_i \qquad "
+        r"d\hat{x}_i = dy_i\,\gamma"
+    )
+    st.latex(
+        r"d\sigma^2 = \sum_i d\hat{x}_i\,(x_i - \mu_B)\cdot\left(-\tfrac{1}{2}\right)(\sigma_B^2 + \varepsilon)^{-3/2}"
+    )
+    st.latex(
+        r"d\mu = \sum_i d\hat{x}_i \cdot \frac{-1}{\sqrt{\sigma_B^2 + \varepsilon}}"
+        r" + d\sigma^2 \cdot \frac{-2}{m}\sum_i (x_i - \mu_B)"
+    )
+    st.latex(
+        r"dx_i = \underbrace{\frac{d\hat{x}_i}{\sqrt{\sigma_B^2+\varepsilon}}}_{\text{direct}}"
+        r" + \underbrace{d\sigma^2\,\frac{2(x_i - \mu_B)}{m}}_{\text{through }\sigma^2}"
+        r" + \underbrace{\frac{d\mu}{m}}_{\text{through }\mu}"
+    )
+    a, b, c, d = st.columns(4)
+    a.metric("dβ", f"{g['dbeta'][0]:.4f}")
+    b.metric("dγ", f"{g['dgamma'][0]:.4f}")
+    c.metric("dσ²", f"{g['dvar'][0]:.4f}")
+    d.metric("dμ", f"{g['dmu'][0]:.4f}")
+    st.dataframe(
+        {
+            "i": np.arange(1, m + 1),
+            "dy": dy[:, 0],
+            "dx̂ = γ·dy": g["dx_hat"][:, 0],
+            "direct": g["dx_direct"][:, 0],
+            "through σ²": g["dx_via_var"][:, 0],
+            "through μ": g["dx_via_mean"][:, 0],
+            "dx": g["dx"][:, 0],
+        },
+        hide_index=True,
+        key="l6_backward_table",
+    )
+    st.plotly_chart(
+        gradient_paths_figure(g["dx_direct"], g["dx_via_var"], g["dx_via_mean"], g["dx"]),
+        width="stretch",
+        key="l6_paths",
+        alt=f"For each of the {m} samples, dx split into three stacked bars (direct, through the "
+        "variance, through the mean) with their sum marked.",
+    )
+    dx = g["dx"][:, 0]
+    a, b = st.columns(2)
+    a.metric("Σ dx_i", f"{dx.sum():.1e}", help="Zero up to rounding (about 1e-16).")
+    b.metric(
+        "Σ dx_i · x̂_i",
+        f"{(dx * cache.x_hat[:, 0]).sum():.1e}",
+        help="Exactly 0 when ε = 0; with ε it is of the order ε/(σ²+ε) times the gradient.",
+    )
+    st.markdown(
+        "Both sums vanish for every batch, γ and dy. The gradient can't move the batch's mean "
+        "or stretch its spread, because BN would undo either change on the next forward pass. "
+        f"The second sum is only zero when ε = 0: here ε/(σ² + ε) = {eps / (var + eps):.1e}, "
+        "and the sum is of that order. Set ε to 1e-8 and watch it shrink."
+    )
+    # scale invariance, measured on this batch: x -> 10 x
+    _, cache10 = forward(10.0 * x, float(gamma), BETA, float(eps))
+    dx10 = backward(dy, cache10)[0][:, 0]
+    a, b = st.columns(2)
+    a.metric("max |x̂(10·x) − x̂(x)|", f"{np.abs(cache10.x_hat - cache.x_hat).max():.1e}")
+    if np.abs(dx).min() > 0:
+        b.metric("dx(10·x) ÷ dx(x)", f"{np.median(dx10 / dx):.4f}")
+    else:
+        b.metric("dx(10·x) ÷ dx(x)", "n/a", help="Some dx is 0 (γ = 0 stops every gradient).")
+    st.caption(
+        "Scale the batch by 10: x̂ stays the same (up to ε) and the gradient shrinks tenfold. "
+        "A layer whose weights grow gets smaller gradients, one reason BN networks tolerate "
+        "larger learning rates."
+    )
+
+    st.subheader("The computation graph")
+    st.graphviz_chart(
+        bn_graph_dot(
+            {
+                "mu": mu,
+                "var": var,
+                "inv_std": inv,
+                "gamma": float(gamma),
+                "beta": BETA,
+                "dbeta": float(g["dbeta"][0]),
+                "dgamma": float(g["dgamma"][0]),
+                "dvar": float(g["dvar"][0]),
+                "dmu": float(g["dmu"][0]),
+            }
+        ),
+        width="stretch",
+        alt="The BN graph: x feeds the mean, x minus the mean feeds the variance, both feed "
+        "x-hat, which with gamma and beta gives y. Dashed arrows carry the gradients back.",
+    )
+
+    st.subheader("Gradient check")
+    st.markdown(
+        "Compare the formulas with a numerical derivative: nudge each input by h = 1e-5 up and "
+        "down and measure the change of Σ y·dy (central differences). In float64 the two agree "
+        "to about 1e-9 or better."
+    )
+    ours, numerical = numeric_check(int(m), float(gamma), float(eps), int(seed))
+    names = [f"dx_{i}" for i in range(1, m + 1)] + ["dγ", "dβ"]
+    table = {"quantity": names, "bnlib (formula)": ours, "numerical": numerical}
+    use_torch = setting_widget(L6_TORCH)
+    if use_torch:
+        try:
+            table["PyTorch autograd"] = torch_check(int(m), float(gamma), float(eps), int(seed))
+        except ImportError:
+            st.warning("PyTorch is not installed here, so the autograd column is left out.")
+    st.dataframe(table, hide_index=True, key="l6_check_table")
+    cols = st.columns(2)
+    cols[0].metric("relative error, formula vs numerical", f"{rel_error(ours, numerical):.1e}")
+    if "PyTorch autograd" in table:
+        cols[1].metric(
+            "relative error, formula vs PyTorch",
+            f"{rel_error(ours, table['PyTorch autograd']):.1e}",
+        )
+
+
+walkthrough()
+
+st.subheader("Compact backward vs step by step")
+st.markdown(
+    "Following the graph node by node allocates a full-size array for every intermediate. "
+    "Collecting the terms gives one expression that needs only two sums per feature:"
+)
+st.latex(
+    r"dx = \frac{\gamma}{m\sqrt{\sigma_B^2+\varepsilon}}"
+    r"\left(m\,dy - \sum_i dy_i - \hat{x}\sum_i dy_i\,\hat{x}_i\right)"
+)
+
+
+@st.fragment
+def timing() -> None:
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    with c1:
+        n = setting_widget(L6_TIMING_N)
+    with c2:
+        st.button("Time both", key="l6_time", on_click=run_timing, icon=":material/timer:")
+    res = st.session_state.get("l6_timing")
+    if not res:
+        st.caption(f"Press the button to time both on a ({n}, 64) batch on this server.")
+        return
+    st.plotly_chart(
+        timing_figure(["compact formula", "step by step"], [res["compact"], res["steps"]]),
+        width="stretch",
+        key="l6_timing_chart",
+        alt=f"Best of 5 on a ({res['n']}, 64) batch: compact {res['compact'] * 1e3:.2f} ms, "
+        f"step by step {res['steps'] * 1e3:.2f} ms.",
+    )
+    st.metric(
+        f"speed-up of the compact form, ({res['n']}, 64) batch",
+        f"{res['steps'] / res['compact']:.1f}×",
+    )
+
+
+timing()
+
+code_tabs(
+    """
+import numpy as np
+from bnlib.batchnorm import forward, backward, backward_steps
+from bnlib.gradcheck import numerical_gradient, rel_error
+
+x = np.random.default_rng(0).normal(2, 1.5, (8, 1))
+dy = np.random.default_rng(1).normal(size=(8, 1))
+y, cache = forward(x, gamma=1.5, beta=0.25)
+dx, dgamma, dbeta = backward(dy, cache)          # compact formula
+steps = backward_steps(dy, cache)                # every node of the graph
+num = numerical_gradient(lambda v: forward(v, 1.5, 0.25)[0], x, dy)
+print(rel_error(dx, num), dx.sum(), (dx * cache.x_hat).sum())
+""",
+    """
+import torch
+
+x = torch.randn(8, 1, dtype=torch.float64, requires_grad=True)
+bn = torch.nn.BatchNorm1d(1, dtype=torch.float64)
+y = bn(x)
+dy = torch.randn_like(y)
+y.backward(dy)
+print(x.grad.sum(), bn.weight.grad, bn.bias.grad)   # sum of dx is ~1e-16
+torch.autograd.gradcheck(lambda v: bn(v), (x,))      # numerical vs autograd
+""",
+)
+check_yourself(URL)
+next_lesson(URL)
