@@ -261,3 +261,38 @@ def test_l6_every_widget_to_its_ends_and_timing():
     assert float(speed.rstrip("×")) > 0
     assert len(charts(at)) == 2  # gradient paths + timing
     assert at.get("graphviz_chart")
+
+
+# --- Lesson 3 --------------------------------------------------------------------------------
+
+
+def test_l3_noise_shrinks_like_one_over_sqrt_m():
+    at = open_page("lesson_03_batch_size.py")
+    table = at.dataframe[0].value
+    ratio = table["spread of μ_B (measured)"] / table["σ/√m"]
+    assert ((ratio > 0.6) & (ratio < 1.4)).all(), ratio
+    fig = charts(at)[1]
+    assert {t["type"] for t in fig["data"]} == {"scatter"}
+    grid = charts(at)[0]
+    assert sum(t["type"] == "bar" for t in grid["data"]) == 12
+
+
+def test_l3_batch_of_one_explained():
+    at = open_page("lesson_03_batch_size.py")
+    at.select_slider(key="l3_batch").set_value(1).run()
+    ok(at)
+    assert "m = 1" in at.warning[0].value
+    assert any("Expected more than 1 value per channel" in c.value for c in at.code)
+
+
+def test_l3_every_widget():
+    at = open_page("lesson_03_batch_size.py")
+    for kind in LS.L3_DIST.choices:
+        at.selectbox(key="l3_dist").set_value(kind).run()
+        ok(at)
+        assert len(charts(at)) == 2
+    for s in (LS.L3_BATCH, LS.L3_SEED):
+        slider_ends(at, s)
+    at.button(key="l3_seed_new").click().run()
+    ok(at)
+    assert at.session_state["l3_seed"] == 0  # wrapped round from the maximum
