@@ -1,1 +1,1 @@
-"""Pure figure builders: arrays and options in, plotly figures (or DOT text) out. No streamlit."""
+"""Pure figure builders: arrays and options in, plotly Figure out. Never call streamlit."""
