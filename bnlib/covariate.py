@@ -12,10 +12,12 @@ numpy only. The network per hidden layer:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from bnlib.batchnorm import BatchNorm
+from bnlib.digits import load_digits
 
 PERCENTILES = (15.0, 50.0, 85.0)
 
@@ -178,3 +180,62 @@ def flat_fraction(z_band: np.ndarray, threshold: float = 2.0) -> float:
     width = max(hi - lo, 1e-12)
     inside = max(0.0, min(hi, threshold) - max(lo, -threshold))
     return 1.0 - inside / width
+
+
+# --- the default runs, precomputed so that the lesson opens instantly -----------------------
+
+PRECOMPUTED = Path(__file__).resolve().parents[1] / "assets" / "data" / "covariate_shift_runs.npz"
+DEFAULTS = dict(hidden=32, layers=3, batch_size=60, steps=2000, every=25)
+
+
+def digits_runs(lr: float = 0.5, seed: int = 0) -> tuple[ShiftRun, ShiftRun]:
+    """The runs without and with BN on the 8x8 digits (pixels scaled to 0..1)."""
+    X, y = load_digits()
+    X = X / 16.0
+    return (
+        train_shift_run(X, y, False, lr=lr, seed=seed, **DEFAULTS),
+        train_shift_run(X, y, True, lr=lr, seed=seed, **DEFAULTS),
+    )
+
+
+def _key(lr: float, seed: int) -> str:
+    return f"lr{lr:g}_seed{seed}"
+
+
+def save_precomputed(settings=((0.1, 0), (0.5, 0), (1.0, 0), (2.0, 0)), path: Path = PRECOMPUTED):
+    """Train the given (lr, seed) pairs and store their records (small floats) in one .npz."""
+    arrays = {}
+    for lr, seed in settings:
+        for run in digits_runs(lr, seed):
+            k = f"{_key(lr, seed)}_{'bn' if run.use_bn else 'plain'}"
+            arrays[f"{k}_steps"] = run.steps.astype(np.int32)
+            arrays[f"{k}_bands"] = run.bands.astype(np.float16)  # 3 digits are plenty for a chart
+            arrays[f"{k}_accuracy"] = run.accuracy.astype(np.float32)
+            arrays[f"{k}_loss"] = run.loss.astype(np.float32)
+    np.savez_compressed(path, **arrays)
+
+
+def load_runs(
+    lr: float = 0.5, seed: int = 0, path: Path = PRECOMPUTED
+) -> tuple[ShiftRun, ShiftRun]:
+    """The precomputed runs when this (lr, seed) was stored, else train them now (~1 s)."""
+    if path.is_file():
+        with np.load(path) as data:
+            k = _key(lr, seed)
+            if f"{k}_plain_steps" in data:
+                return tuple(
+                    ShiftRun(
+                        data[f"{k}_{tag}_steps"].astype(np.int64),
+                        data[f"{k}_{tag}_bands"].astype(np.float64),
+                        data[f"{k}_{tag}_accuracy"].astype(np.float64),
+                        data[f"{k}_{tag}_loss"].astype(np.float64),
+                        tag == "bn",
+                    )
+                    for tag in ("plain", "bn")
+                )
+    return digits_runs(lr, seed)
+
+
+if __name__ == "__main__":  # python -m bnlib.covariate  rewrites the precomputed file
+    save_precomputed()
+    print(f"wrote {PRECOMPUTED} ({PRECOMPUTED.stat().st_size / 1e3:.0f} kB)")

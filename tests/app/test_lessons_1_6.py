@@ -296,3 +296,35 @@ def test_l3_every_widget():
     at.button(key="l3_seed_new").click().run()
     ok(at)
     assert at.session_state["l3_seed"] == 0  # wrapped round from the maximum
+
+
+# --- Lesson 1 --------------------------------------------------------------------------------
+
+
+def test_l1_bands_drift_without_bn_and_hold_with_bn():
+    at = open_page("lesson_01_covariate_shift.py")
+    figs = charts(at)
+    assert len(figs) == 2
+    bands = figs[0]
+    names = [t.get("name", "") for t in bands["data"]]
+    assert any("without BN: median" in n for n in names)
+    assert any("with BN: median" in n for n in names)
+    assert len(bands["layout"]["shapes"]) >= 4  # two shaded tails per panel, plus step markers
+    m = metrics(at)
+    assert int(m["band in the flat tails, without BN"].rstrip("%")) > int(
+        m["band in the flat tails, with BN"].rstrip("%")
+    )
+
+
+def test_l1_every_widget_to_its_ends():
+    at = open_page("lesson_01_covariate_shift.py")
+    for s in (LS.L1_STEP, LS.L1_LAYER, LS.L1_UNIT, LS.L1_LR):
+        slider_ends(at, s)
+    at.slider(key="l1_step").set_value(0).run()
+    m = metrics(at)
+    assert m["band in the flat tails, without BN"] == "0%"  # at the start the band is narrow
+    at.slider(key="l1_seed").set_value(3).run()
+    ok(at)
+    at.button(key="l1_seed_new").click().run()  # a seed that was not precomputed: trains live
+    ok(at)
+    assert at.session_state["l1_seed"] == 4
