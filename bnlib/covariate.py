@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bnlib.batchnorm import BatchNorm
+from bnlib.batchnorm import forward as bn_forward
 from bnlib.digits import load_digits
 
 PERCENTILES = (15.0, 50.0, 85.0)
@@ -60,12 +61,22 @@ class _MLP:
         n_hidden = len(sizes) - 2
         self.bn = [BatchNorm(sizes[i + 1]) for i in range(n_hidden)] if use_bn else []
 
-    def forward(self, x, keep=False):
-        """Returns logits and the sigmoid inputs z of every hidden layer."""
+    def forward(self, x, keep=False, probe=False):
+        """Returns logits and the sigmoid inputs z of every hidden layer.
+
+        probe=True normalizes a BN layer with the statistics of x itself (the held-out set)
+        without touching the running averages: what the layer does to a large batch now.
+        """
         zs, acts, h = [], [x], x
         for i in range(len(self.W) - 1):
             a = h @ self.W[i]  # (N, H)
-            z = self.bn[i](a) if self.use_bn else a + self.b[i]
+            if not self.use_bn:
+                z = a + self.b[i]
+            elif probe:
+                bn = self.bn[i]
+                z = bn_forward(a, bn.gamma, bn.beta, bn.eps)[0]
+            else:
+                z = self.bn[i](a)
             h = sigmoid(z)
             zs.append(z)
             acts.append(h)
@@ -104,10 +115,6 @@ class _MLP:
             if gb[i] is not None and (i == len(self.W) - 1 or not self.use_bn):
                 self.b[i] -= lr * gb[i]
 
-    def train(self, mode=True):
-        for bn in self.bn:
-            bn.train(mode)
-
 
 def train_shift_run(
     X,
@@ -145,9 +152,7 @@ def train_shift_run(
     rec_steps, bands, acc, loss = [], [], [], []
 
     def record(step):
-        net.train(False)
-        logits, zs = net.forward(Xte)
-        net.train(True)
+        logits, zs = net.forward(Xte, probe=True)
         z = np.stack(zs)  # (L, N, H)
         bands.append(np.percentile(z, PERCENTILES, axis=1).transpose(1, 2, 0))  # (L, H, 3)
         logp = logits - logits.max(axis=1, keepdims=True)
@@ -156,11 +161,6 @@ def train_shift_run(
         acc.append(float((logits.argmax(axis=1) == yte).mean()))
         rec_steps.append(step)
 
-    if use_bn:
-        # warm the running statistics so that step 0 is measured like the rest
-        net.forward(Xtr[:500])
-        for bn in net.bn:
-            bn.running_mean, bn.running_var = bn._cache.mean.copy(), bn._cache.var.copy()
     record(0)
     perm, pos = order_rng.permutation(len(Xtr)), 0
     for step in range(1, steps + 1):
