@@ -1,0 +1,294 @@
+"""Figure builders of lessons 1-6 and the shared histogram helper: traces, bins, titles.
+
+Plus the import rules: bnlib/viz never imports streamlit; lesson pages never import torch at
+module level; the numpy helpers behind the lessons stay numpy-only.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from bnlib.viz import common, lessons, palette
+
+ROOT = Path(__file__).resolve().parents[2]
+RNG = np.random.default_rng(0)
+
+
+def bars(fig: go.Figure) -> list[go.Bar]:
+    return [t for t in fig.data if t.type == "bar"]
+
+
+def annotation_texts(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+# --- common -----------------------------------------------------------------------------------
+
+
+def test_bin_values_counts_everything_and_drops_nonfinite():
+    x = np.concatenate([RNG.normal(size=500), [np.nan, np.inf]])
+    b = common.bin_values(x, bins=20)
+    assert b.counts.shape == (20,) and b.edges.shape == (21,)
+    assert b.total == 500
+    assert np.allclose(b.widths, b.widths[0])
+
+
+def test_bin_values_constant_and_empty_and_degenerate_range():
+    assert common.bin_values(np.full(10, 3.0), 5).total == 10
+    assert common.bin_values(np.array([]), 5).total == 0
+    b = common.bin_values(np.full(4, 2.0), 5, value_range=(2.0, 2.0))
+    assert b.total == 4 and b.edges[0] < 2.0 < b.edges[-1]
+
+
+def test_histogram_trace_is_a_bar_with_bin_centres_and_widths():
+    b = common.bin_values(RNG.normal(size=100), 10, (-4, 4))
+    tr = common.histogram_trace(b, palette.RAW, "raw")
+    assert isinstance(tr, go.Bar)
+    assert np.allclose(tr.x, np.linspace(-3.6, 3.6, 10))
+    assert np.allclose(tr.width, 0.8)
+    assert tr.marker.color == palette.RAW
+    dens = common.histogram_trace(b, palette.RAW, density=True)
+    assert np.sum(np.asarray(dens.y) * b.widths) == pytest.approx(1.0)
+
+
+def test_histogram_figure_has_title_axes_and_transparent_background():
+    fig = common.histogram_figure(common.bin_values([1, 2, 2, 3], 3), "My title", x_title="x")
+    assert fig.layout.title.text == "My title"
+    assert fig.layout.xaxis.title.text == "x"
+    assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    assert len(bars(fig)) == 1 and sum(fig.data[0].y) == 4
+
+
+def test_fmt():
+    assert common.fmt(0.5) == "0.500"
+    assert common.fmt(1e-7) == "1.00e-07"
+    assert common.fmt(float("nan")) == "nan"
+
+
+# --- lesson 1 ---------------------------------------------------------------------------------
+
+
+def _bands(k=9):
+    lo = -np.linspace(0.1, 3, k)
+    return np.column_stack([lo, lo / 2, -lo])
+
+
+def test_shift_bands_figure_two_panels_with_shaded_tails():
+    steps = np.arange(9) * 25
+    fig = lessons.shift_bands_figure(steps, _bands(), _bands() / 3, current=4, flat=2.0)
+    titles = annotation_texts(fig)
+    assert "Without BN" in titles and "With BN" in titles
+    assert any("flat tails" in t for t in titles)
+    fills = [t for t in fig.data if t.fill == "tonexty"]
+    assert len(fills) == 2  # one band per panel
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 4  # upper and lower tail, both panels
+    assert all(abs(r.y0) >= 2.0 or abs(r.y1) >= 2.0 for r in rects)
+    markers = [t for t in fig.data if t.mode == "markers"]
+    assert all(list(m.x) == [100] * 3 for m in markers)  # the current step
+
+
+def test_shift_bands_figure_rejects_bad_shapes():
+    with pytest.raises(ValueError):
+        lessons.shift_bands_figure(np.arange(3), np.zeros((3, 2)), np.zeros((3, 3)), 0)
+
+
+def test_accuracy_figure():
+    fig = lessons.accuracy_figure(np.arange(5), np.linspace(0, 0.9, 5), np.full(5, 0.95), 10)
+    assert [t.name for t in fig.data] == ["without BN", "with BN"]
+    assert fig.layout.title.text.startswith("Accuracy")
+    assert fig.data[0].line.color == palette.NO_BN and fig.data[1].line.color == palette.WITH_BN
+
+
+# --- lesson 2 ---------------------------------------------------------------------------------
+
+
+def test_four_steps_figure_three_histograms_in_step_colours():
+    x = RNG.normal(5, 2, 300)
+    c = x - x.mean()
+    fig = lessons.four_steps_figure(x, c, c / c.std(), bins=25)
+    bs = bars(fig)
+    assert [b.marker.color for b in bs] == [palette.RAW, palette.CENTERED, palette.NORMALIZED]
+    assert all(len(b.x) == 25 and sum(b.y) == 300 for b in bs)
+    assert len(annotation_texts(fig)) == 3
+
+
+def test_features_figure_rows_per_feature_shared_ranges():
+    x = RNG.normal([10, -3, 7], [1, 0.5, 3], (200, 3))
+    xn = (x - x.mean(0)) / x.std(0)
+    fig = lessons.features_figure(x, xn, ["a", "b", "c"], bins=20)
+    bs = bars(fig)
+    assert len(bs) == 6
+    left = [b for b in bs if b.marker.color == palette.RAW]
+    assert len({round(b.x[0], 9) for b in left}) == 1  # one shared binning for the raw column
+    with pytest.raises(ValueError):
+        lessons.features_figure(x, xn, ["a", "b"])
+
+
+def test_eps_effect_figure():
+    fig = lessons.eps_effect_figure(1e-4, np.geomspace(1e-8, 1, 9), 1e-4)
+    assert fig.layout.xaxis.type == "log"
+    assert fig.data[1].y[0] == pytest.approx(np.sqrt(0.5))
+    assert "1.00e-04" in fig.layout.title.text
+
+
+# --- lesson 3 ---------------------------------------------------------------------------------
+
+
+def test_batch_grid_figure_one_histogram_per_batch():
+    batches = RNG.normal(size=(12, 8))
+    fig = lessons.batch_grid_figure(batches, 0.0, bins=6, cols=4)
+    assert len(bars(fig)) == 12
+    assert all(sum(b.y) == 8 for b in bars(fig))
+    assert len(annotation_texts(fig)) == 12 and "batch 1: mean" in annotation_texts(fig)[0]
+
+
+def test_batch_grid_figure_batch_of_one():
+    fig = lessons.batch_grid_figure(np.full((4, 1), 2.0), 2.0, cols=2)
+    assert len(bars(fig)) == 4
+
+
+def test_estimate_scatter_figure():
+    sizes = np.array([2, 8, 32])
+    means = RNG.normal(size=(3, 10))
+    fig = lessons.estimate_scatter_figure(
+        sizes, means, means**2, 0.0, 1.0, 1 / np.sqrt(sizes), np.sqrt(2 / sizes), highlight=8
+    )
+    dots = [t for t in fig.data if t.mode == "markers"]
+    assert len(dots) == 2 and all(len(d.x) == 30 for d in dots)
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis2.type == "log"
+    assert {"one batch", "population ± σ/√m", "population value"} <= {t.name for t in fig.data}
+    assert len(fig.layout.shapes) == 2  # the chosen m, in both panels
+
+
+# --- lesson 4 ---------------------------------------------------------------------------------
+
+
+def test_gamma_beta_figure_rows_and_columns():
+    x = RNG.normal(size=(100, 2))
+    fig = lessons.gamma_beta_figure(x, x, 2 * x + 1, ["A", "B"], bins=15)
+    bs = bars(fig)
+    assert len(bs) == 6
+    assert [b.marker.color for b in bs[:3]] == [palette.RAW, palette.NORMALIZED, palette.OUTPUT]
+    texts = annotation_texts(fig)
+    assert "A" in texts and "B" in texts and any("learned" in t for t in texts)
+
+
+# --- lesson 5 ---------------------------------------------------------------------------------
+
+
+def test_running_stats_figure():
+    t = np.arange(20.0)
+    fig = lessons.running_stats_figure(t, t, t, t, t, t * 0.5, t)
+    names = {tr.name for tr in fig.data}
+    assert "running average" in names and "population value" in names
+    assert any("unbiased" in (n or "") for n in names) and any("biased" in (n or "") for n in names)
+    dots = [tr for tr in fig.data if tr.mode == "markers"]
+    assert len(dots) == 2 and all(d.marker.color == palette.BATCH for d in dots)
+
+
+def test_companions_figure():
+    fig = lessons.companions_figure(np.array([0.1, 0.5, -0.2]), 0.3, 1.5)
+    assert len(fig.data) == 2
+    assert list(fig.data[1].y) == [0.3] * 3
+    assert "x = 1.5" in fig.layout.yaxis.title.text
+
+
+# --- lesson 6 ---------------------------------------------------------------------------------
+
+
+def test_gradient_paths_figure_stacks_three_paths():
+    a, b, c = RNG.normal(size=(3, 5))
+    fig = lessons.gradient_paths_figure(a, b, c, a + b + c)
+    assert fig.layout.barmode == "relative"
+    assert len(bars(fig)) == 3
+    assert np.allclose(fig.data[3].y, a + b + c)
+
+
+def test_bn_graph_dot_has_every_node_and_values():
+    dot = lessons.bn_graph_dot({"mu": 1.25, "dbeta": -0.5})
+    assert dot.startswith("digraph BN {") and dot.rstrip().endswith("}")
+    for node in ("x", "mu", "xc", "var", "inv", "xhat", "gamma", "beta", "y"):
+        assert f"  {node} [label=" in dot
+    assert "1.250" in dot and "-0.500" in dot
+    assert dot.count("style=dashed") == 4
+    assert "μ_B = mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
+
+
+def test_timing_figure():
+    fig = lessons.timing_figure(["compact", "steps"], [0.001, 0.004])
+    assert list(fig.data[0].x) == [1.0, 4.0]
+    assert fig.data[0].text == ("1.00 ms", "4.00 ms")
+
+
+# --- import rules -----------------------------------------------------------------------------
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _all_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "bnlib" / "viz").glob("*.py")), ids=lambda p: p.name
+)
+def test_viz_modules_never_import_streamlit(path):
+    assert "streamlit" not in _all_imports(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    st_calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "st"
+    ]
+    assert not st_calls, f"{path.name} uses st.{st_calls[0].attr}"
+
+
+@pytest.mark.parametrize(
+    "name", ["covariate", "estimates", "running", "digits", "batchnorm", "signals"]
+)
+def test_lesson_core_modules_are_numpy_only(name):
+    imports = _all_imports(ROOT / "bnlib" / f"{name}.py")
+    assert not imports & {"streamlit", "plotly", "torch", "pandas"}
+
+
+LESSON_PAGES = sorted((ROOT / "pages").glob("lesson_0[1-6]_*.py"))
+
+
+@pytest.mark.parametrize("path", LESSON_PAGES, ids=lambda p: p.name)
+def test_lesson_pages_do_not_import_torch_at_module_level(path):
+    assert "torch" not in _top_level_imports(path)
+
+
+def test_importing_viz_and_lesson_helpers_loads_neither_streamlit_nor_torch():
+    code = (
+        "import sys, bnlib.viz.lessons, bnlib.viz.common, bnlib.covariate, bnlib.estimates, "
+        "bnlib.running, bnlib.ui.lesson_settings; "
+        "print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
