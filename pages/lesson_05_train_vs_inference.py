@@ -71,7 +71,7 @@ def stream_view() -> None:
     with c1:
         conv = setting_widget(L5_CONVENTION, on_change=_convert_momentum)
     with c2:
-        mom = setting_widget(L5_MOMENTUM)
+        mom = setting_widget(L5_MOMENTUM, format="%.3f")
     with c3:
         m = setting_widget(L5_BATCH)
     drift = setting_widget(L5_DRIFT)
