@@ -85,7 +85,42 @@ st.markdown(
     "In most layers each output depends on its own input. In BN every output depends on "
     "**every** input of the batch, because μ_B and σ²_B are computed from all of them. So a "
     "gradient reaching x_i comes back along three paths: directly through x̂_i, through the "
-    "variance, and through the mean. Here is a batch small enough to read every number."
+    "variance, and through the mean. First the graph and the formulas, then a batch small "
+    "enough to read every number."
+)
+
+st.subheader("The computation graph")
+st.graphviz_chart(
+    bn_graph_dot(),
+    width="stretch",
+    alt="The BN graph: x feeds the mean, x minus the mean feeds the variance, both feed "
+    "x-hat, which with gamma and beta gives y. Dashed arrows carry the gradients back.",
+)
+st.caption(
+    "Solid arrows: the forward pass. Dashed: where the gradient splits. x reaches y three "
+    "ways (directly, through μ_B, through σ²_B), so dx is a sum of three terms."
+)
+st.subheader("The backward pass")
+st.markdown(
+    "The backward pass, node by node. dy is the gradient arriving from above (random "
+    "below, as if from a loss); every other quantity follows from it:"
+)
+st.latex(
+    r"\frac{\partial L}{\partial \beta} = \sum_i dy_i \qquad "
+    r"\frac{\partial L}{\partial \gamma} = \sum_i dy_i\,\hat{x}_i \qquad "
+    r"d\hat{x}_i = dy_i\,\gamma"
+)
+st.latex(
+    r"d\sigma^2 = \sum_i d\hat{x}_i\,(x_i - \mu_B)\cdot\left(-\tfrac{1}{2}\right)(\sigma_B^2 + \varepsilon)^{-3/2}"
+)
+st.latex(
+    r"d\mu = \sum_i d\hat{x}_i \cdot \frac{-1}{\sqrt{\sigma_B^2 + \varepsilon}}"
+    r" + d\sigma^2 \cdot \frac{-2}{m}\sum_i (x_i - \mu_B)"
+)
+st.latex(
+    r"dx_i = \underbrace{\frac{d\hat{x}_i}{\sqrt{\sigma_B^2+\varepsilon}}}_{\text{direct}}"
+    r" + \underbrace{d\sigma^2\,\frac{2(x_i - \mu_B)}{m}}_{\text{through }\sigma^2}"
+    r" + \underbrace{\frac{d\mu}{m}}_{\text{through }\mu}"
 )
 
 
@@ -120,25 +155,7 @@ def walkthrough() -> None:
         key="l6_forward_table",
     )
 
-    st.subheader("Backward")
-    st.markdown("Start from an upstream gradient dy (random here, as if from a loss).")
-    st.latex(
-        r"\frac{\partial L}{\partial \beta} = \sum_i dy_i \qquad "
-        r"\frac{\partial L}{\partial \gamma} = \sum_i dy_i\,\hat{x}_i \qquad "
-        r"d\hat{x}_i = dy_i\,\gamma"
-    )
-    st.latex(
-        r"d\sigma^2 = \sum_i d\hat{x}_i\,(x_i - \mu_B)\cdot\left(-\tfrac{1}{2}\right)(\sigma_B^2 + \varepsilon)^{-3/2}"
-    )
-    st.latex(
-        r"d\mu = \sum_i d\hat{x}_i \cdot \frac{-1}{\sqrt{\sigma_B^2 + \varepsilon}}"
-        r" + d\sigma^2 \cdot \frac{-2}{m}\sum_i (x_i - \mu_B)"
-    )
-    st.latex(
-        r"dx_i = \underbrace{\frac{d\hat{x}_i}{\sqrt{\sigma_B^2+\varepsilon}}}_{\text{direct}}"
-        r" + \underbrace{d\sigma^2\,\frac{2(x_i - \mu_B)}{m}}_{\text{through }\sigma^2}"
-        r" + \underbrace{\frac{d\mu}{m}}_{\text{through }\mu}"
-    )
+    st.subheader("Backward, with numbers")
     a, b, c, d = st.columns(4)
     a.metric("dβ", f"{g['dbeta'][0]:.4f}")
     b.metric("dγ", f"{g['dgamma'][0]:.4f}")
@@ -191,26 +208,6 @@ def walkthrough() -> None:
         "Scale the batch by 10: x̂ stays the same (up to ε) and the gradient shrinks tenfold. "
         "A layer whose weights grow gets smaller gradients, one reason BN networks tolerate "
         "larger learning rates."
-    )
-
-    st.subheader("The computation graph")
-    st.graphviz_chart(
-        bn_graph_dot(
-            {
-                "mu": mu,
-                "var": var,
-                "inv_std": inv,
-                "gamma": float(gamma),
-                "beta": BETA,
-                "dbeta": float(g["dbeta"][0]),
-                "dgamma": float(g["dgamma"][0]),
-                "dvar": float(g["dvar"][0]),
-                "dmu": float(g["dmu"][0]),
-            }
-        ),
-        width="stretch",
-        alt="The BN graph: x feeds the mean, x minus the mean feeds the variance, both feed "
-        "x-hat, which with gamma and beta gives y. Dashed arrows carry the gradients back.",
     )
 
     st.subheader("Gradient check")

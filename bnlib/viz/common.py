@@ -13,6 +13,8 @@ import plotly.graph_objects as go
 
 from bnlib.viz import palette
 
+GRID = "rgba(128,128,128,0.25)"  # grid lines that read on light and dark backgrounds
+
 
 @dataclass(frozen=True)
 class Binned:
@@ -100,9 +102,14 @@ def styled(fig: go.Figure, title: str, height: int = 320, legend: bool = False) 
     )
     if legend:
         fig.update_layout(legend=dict(orientation="h", y=-0.18, x=0.0))
-    grid = "rgba(128,128,128,0.25)"
-    fig.update_xaxes(gridcolor=grid, zerolinecolor=grid)
-    fig.update_yaxes(gridcolor=grid, zerolinecolor=grid)
+    # the primary axes only: grid_figure styles its own axes (update_xaxes over a 12-cell
+    # grid costs more than building the figure)
+    fig.update_layout(
+        xaxis_gridcolor=GRID,
+        xaxis_zerolinecolor=GRID,
+        yaxis_gridcolor=GRID,
+        yaxis_zerolinecolor=GRID,
+    )
     return fig
 
 
@@ -114,3 +121,122 @@ def fmt(v: float) -> str:
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
         return f"{v:.2e}"
     return f"{v:.3f}"
+
+
+# --- a light subplot grid ---------------------------------------------------------------------
+# plotly's make_subplots and add_vline(row=, col=) cost ~100 ms for a 3x4 grid; a lesson's
+# slider must redraw in a few tens of ms, so the grid is laid out here by hand.
+
+
+def cell(row: int, col: int, cols: int) -> tuple[str, str]:
+    """Axis ids ("x5", "y5") of the 1-based cell (row, col) in a grid `cols` wide."""
+    n = (row - 1) * cols + col
+    sfx = "" if n == 1 else str(n)
+    return f"x{sfx}", f"y{sfx}"
+
+
+def _axis_key(ref: str) -> str:
+    return ref[0] + "axis" + ref[1:]
+
+
+def _domain(a: float, b: float) -> list[float]:
+    # float sums like 3 * (w + gap) + w can land a hair outside [0, 1], which plotly rejects
+    return [min(max(round(a, 9), 0.0), 1.0), min(max(round(b, 9), 0.0), 1.0)]
+
+
+def grid_figure(
+    rows: int,
+    cols: int,
+    titles: list[str] | None = None,
+    col_titles: list[str] | None = None,
+    row_titles: list[str] | None = None,
+    hspace: float = 0.05,
+    vspace: float = 0.1,
+    share_x: str | None = None,
+    share_y: str | None = None,
+    title_size: int = 13,
+) -> go.Figure:
+    """An empty figure with rows x cols axes. titles: one per cell (row-major); col_titles above
+    each column; row_titles at the right of each row. share_x / share_y: "all", "columns"
+    ("rows") or None, as plotly's `matches`."""
+    width = (1.0 - hspace * (cols - 1)) / cols
+    height = (1.0 - vspace * (rows - 1)) / rows
+    layout: dict = {}
+    notes = []
+    font = dict(size=title_size)
+    for r in range(1, rows + 1):
+        y1 = 1.0 - (r - 1) * (height + vspace)
+        for c in range(1, cols + 1):
+            xr, yr = cell(r, c, cols)
+            x0 = (c - 1) * (width + hspace)
+            xa = dict(domain=_domain(x0, x0 + width), anchor=yr, gridcolor=GRID, zerolinecolor=GRID)
+            ya = dict(
+                domain=_domain(y1 - height, y1), anchor=xr, gridcolor=GRID, zerolinecolor=GRID
+            )
+            if share_x == "all" and xr != "x":
+                xa["matches"] = "x"
+            elif share_x == "columns" and r > 1:
+                xa["matches"] = cell(1, c, cols)[0]
+            if share_x and r < rows:
+                xa["showticklabels"] = False
+            if share_y == "all" and yr != "y":
+                ya["matches"] = "y"
+            elif share_y == "rows" and c > 1:
+                ya["matches"] = cell(r, 1, cols)[1]
+            if share_y and c > 1:
+                ya["showticklabels"] = False
+            layout[_axis_key(xr)] = xa
+            layout[_axis_key(yr)] = ya
+            i = (r - 1) * cols + (c - 1)
+            if titles and i < len(titles) and titles[i]:
+                notes.append(
+                    dict(text=titles[i], x=x0 + width / 2, y=y1, xref="paper", yref="paper",
+                         xanchor="center", yanchor="bottom", showarrow=False, font=font)
+                )  # fmt: skip
+        if row_titles:
+            notes.append(
+                dict(text=row_titles[r - 1], x=1.0, y=y1 - height / 2, xref="paper", yref="paper",
+                     xanchor="left", yanchor="middle", textangle=90, showarrow=False, font=font)
+            )  # fmt: skip
+    for c, text in enumerate(col_titles or [], start=1):
+        x0 = (c - 1) * (width + hspace)
+        notes.append(
+            dict(text=text, x=x0 + width / 2, y=1.0, xref="paper", yref="paper",
+                 xanchor="center", yanchor="bottom", showarrow=False, font=font)
+        )  # fmt: skip
+    layout["annotations"] = notes
+    return go.Figure(layout=layout)
+
+
+def vline(x: float, axes: tuple[str, str], color: str, dash: str | None = None, width: float = 1.5):
+    """A vertical line across one cell, as a layout shape dict."""
+    xr, yr = axes
+    return dict(
+        type="line", xref=xr, yref=f"{yr} domain", x0=x, x1=x, y0=0, y1=1,
+        line=dict(color=color, dash=dash, width=width),
+    )  # fmt: skip
+
+
+def hband(y0: float, y1: float, axes: tuple[str, str], fill: str):
+    """A horizontal band across one cell, as a layout shape dict."""
+    xr, yr = axes
+    return dict(
+        type="rect", xref=f"{xr} domain", yref=yr, x0=0, x1=1, y0=y0, y1=y1,
+        fillcolor=fill, line=dict(width=0), layer="below",
+    )  # fmt: skip
+
+
+def on(trace, axes: tuple[str, str]):
+    """Put a trace on one cell's axes."""
+    trace.update(xaxis=axes[0], yaxis=axes[1])
+    return trace
+
+
+def axis_update(
+    fig: go.Figure, axes: tuple[str, str], x: dict | None = None, y: dict | None = None
+):
+    """Update one cell's x and/or y axis."""
+    if x:
+        fig.layout[_axis_key(axes[0])].update(x)
+    if y:
+        fig.layout[_axis_key(axes[1])].update(y)

@@ -10,10 +10,21 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from bnlib.viz import palette
-from bnlib.viz.common import Binned, bin_values, fmt, histogram_trace, styled
+from bnlib.viz.common import (
+    Binned,
+    axis_update,
+    bin_values,
+    cell,
+    fmt,
+    grid_figure,
+    hband,
+    histogram_trace,
+    on,
+    styled,
+    vline,
+)
 
 # --- Lesson 1: covariate shift --------------------------------------------------------------
 
@@ -70,49 +81,33 @@ def shift_bands_figure(
         raise ValueError("bands must have shape (len(steps), 3)")
     current = int(np.clip(current, 0, len(steps) - 1))
     lim = max(flat + 1.5, float(np.abs(np.concatenate([band_no_bn, band_bn])).max()) * 1.1)
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        shared_yaxes=True,
-        horizontal_spacing=0.04,
-        subplot_titles=("Without BN", "With BN"),
-    )
+    fig = grid_figure(1, 2, titles=["Without BN", "With BN"], hspace=0.04, share_y="rows")
+    shapes = []
     for col, band, color, name in (
         (1, band_no_bn, palette.NO_BN, "without BN"),
         (2, band_bn, palette.WITH_BN, "with BN"),
     ):
-        for tr in _band_traces(steps, band, color, name):
-            fig.add_trace(tr, row=1, col=col)
-        for y0, y1 in ((flat, lim), (-lim, -flat)):
-            fig.add_hrect(y0=y0, y1=y1, fillcolor=palette.SATURATED, line_width=0, row=1, col=col)
-        fig.add_vline(
-            x=float(steps[current]), line=dict(color=palette.BATCH, dash="dot"), row=1, col=col
-        )
-        fig.add_trace(
+        ax = cell(1, col, 2)
+        traces = _band_traces(steps, band, color, name)
+        traces.append(
             go.Scatter(
-                x=[steps[current]] * 3,
-                y=band[current],
-                mode="markers",
-                marker=dict(color=color, size=8),
-                showlegend=False,
+                x=[steps[current]] * 3, y=band[current], mode="markers",
+                marker=dict(color=color, size=8), showlegend=False,
                 hovertemplate="%{y:.2f}<extra>at this step</extra>",
-            ),
-            row=1,
-            col=col,
-        )
-    fig.update_yaxes(range=[-lim, lim], row=1, col=1, title_text="sigmoid input z")
-    fig.update_yaxes(range=[-lim, lim], row=1, col=2)
-    fig.update_xaxes(title_text="training step")
+            )
+        )  # fmt: skip
+        fig.add_traces([on(t, ax) for t in traces])
+        shapes += [
+            hband(flat, lim, ax, palette.SATURATED),
+            hband(-lim, -flat, ax, palette.SATURATED),
+        ]
+        shapes.append(vline(float(steps[current]), ax, palette.BATCH, "dot"))
+        axis_update(fig, ax, x=dict(title_text="training step"), y=dict(range=[-lim, lim]))
+    fig.update_layout(shapes=shapes, yaxis_title_text="sigmoid input z")
     fig.add_annotation(
-        text=f"shaded: |z| > {flat:g}, the sigmoid's flat tails",
-        xref="paper",
-        yref="paper",
-        x=1.0,
-        y=1.12,
-        showarrow=False,
-        xanchor="right",
-        font=dict(size=11),
-    )
+        text=f"shaded: |z| > {flat:g}, the sigmoid's flat tails", xref="paper", yref="paper",
+        x=1.0, y=1.12, showarrow=False, xanchor="right", font=dict(size=11),
+    )  # fmt: skip
     return styled(fig, "", height, legend=True)
 
 
@@ -146,22 +141,17 @@ def four_steps_figure(
 ) -> go.Figure:
     """Three histograms side by side: raw x, x - mu_B, and x_hat. Each panel has its own x axis,
     so the shape is comparable while the numbers on the axis change."""
-    fig = make_subplots(
-        rows=1,
-        cols=3,
-        horizontal_spacing=0.06,
-        subplot_titles=("1. raw x", "2. centred: x − μ_B", "3. scaled: x̂"),
-    )
+    fig = grid_figure(1, 3, titles=["1. raw x", "2. centred: x − μ_B", "3. scaled: x̂"], hspace=0.06)
+    shapes = []
     for col, data, color, name in (
         (1, raw, palette.RAW, "raw"),
         (2, centered, palette.CENTERED, "centred"),
         (3, scaled, palette.NORMALIZED, "normalized"),
     ):
-        fig.add_trace(histogram_trace(bin_values(data, bins), color, name), row=1, col=col)
-        fig.add_vline(
-            x=float(np.mean(data)), line=dict(color=palette.POPULATION, dash="dash"), row=1, col=col
-        )
-    fig.update_yaxes(title_text="count", row=1, col=1)
+        ax = cell(1, col, 3)
+        fig.add_trace(on(histogram_trace(bin_values(data, bins), color, name), ax))
+        shapes.append(vline(float(np.mean(data)), ax, palette.POPULATION, "dash"))
+    fig.update_layout(shapes=shapes, yaxis_title_text="count")
     return styled(fig, "", height)
 
 
@@ -175,30 +165,29 @@ def features_figure(
     f = raw.shape[1]
     if normalized.shape != raw.shape or len(names) != f:
         raise ValueError("raw, normalized and names must describe the same features")
-    fig = make_subplots(
-        rows=f,
-        cols=2,
-        shared_xaxes="columns",
-        vertical_spacing=0.06,
-        horizontal_spacing=0.06,
-        column_titles=("before BN (one shared axis)", "after BN (one shared axis)"),
-        row_titles=list(names),
-    )
-    r_lo, r_hi = float(raw.min()), float(raw.max())
-    n_lo, n_hi = float(normalized.min()), float(normalized.max())
+    fig = grid_figure(
+        f, 2, col_titles=["before BN (one shared axis)", "after BN (one shared axis)"],
+        row_titles=list(names), hspace=0.06, vspace=0.06, share_x="columns",
+    )  # fmt: skip
+    r_rng = (float(raw.min()), float(raw.max()))
+    n_rng = (float(normalized.min()), float(normalized.max()))
+    traces = []
     for i in range(f):
-        fig.add_trace(
-            histogram_trace(bin_values(raw[:, i], bins, (r_lo, r_hi)), palette.RAW, names[i]),
-            row=i + 1,
-            col=1,
+        traces.append(
+            on(
+                histogram_trace(bin_values(raw[:, i], bins, r_rng), palette.RAW, names[i]),
+                cell(i + 1, 1, 2),
+            )
         )
-        fig.add_trace(
-            histogram_trace(
-                bin_values(normalized[:, i], bins, (n_lo, n_hi)), palette.NORMALIZED, names[i]
-            ),
-            row=i + 1,
-            col=2,
+        traces.append(
+            on(
+                histogram_trace(
+                    bin_values(normalized[:, i], bins, n_rng), palette.NORMALIZED, names[i]
+                ),
+                cell(i + 1, 2, 2),
+            )
         )
+    fig.add_traces(traces)
     return styled(fig, "", height)
 
 
@@ -246,32 +235,23 @@ def batch_grid_figure(
     lo, hi = float(batches.min()), float(batches.max())
     pad = 0.05 * (hi - lo) if hi > lo else 0.5
     rng = (lo - pad, hi + pad)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        shared_xaxes=True,
-        vertical_spacing=0.1,
-        horizontal_spacing=0.03,
-        subplot_titles=[f"batch {i + 1}: mean {batches[i].mean():.2f}" for i in range(b)],
-    )
+    fig = grid_figure(
+        rows, cols, titles=[f"batch {i + 1}: mean {batches[i].mean():.2f}" for i in range(b)],
+        hspace=0.03, vspace=0.1, share_x="all", title_size=11,
+    )  # fmt: skip
+    traces, shapes = [], []
     for i in range(b):
-        r, c = i // cols + 1, i % cols + 1
-        fig.add_trace(
-            histogram_trace(bin_values(batches[i], bins, rng), palette.RAW, f"batch {i + 1}"),
-            row=r,
-            col=c,
+        ax = cell(i // cols + 1, i % cols + 1, cols)
+        traces.append(
+            on(
+                histogram_trace(bin_values(batches[i], bins, rng), palette.RAW, f"batch {i + 1}"),
+                ax,
+            )
         )
-        fig.add_vline(
-            x=float(pop_mean), line=dict(color=palette.POPULATION, width=1.5), row=r, col=c
-        )
-        fig.add_vline(
-            x=float(batches[i].mean()),
-            line=dict(color=palette.BATCH, dash="dash", width=1.5),
-            row=r,
-            col=c,
-        )
-    fig.update_xaxes(range=list(rng))
-    fig.update_annotations(font_size=11)
+        shapes.append(vline(float(pop_mean), ax, palette.POPULATION))
+        shapes.append(vline(float(batches[i].mean()), ax, palette.BATCH, "dash"))
+    fig.add_traces(traces)
+    fig.update_layout(shapes=shapes, xaxis_range=list(rng))
     return styled(fig, "", height)
 
 
@@ -297,64 +277,38 @@ def estimate_scatter_figure(
     variances = np.asarray(variances, dtype=np.float64)
     jitter = np.exp(np.random.default_rng(seed).uniform(-0.08, 0.08, means.shape))
     xs = sizes[:, None] * jitter
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.08,
-        subplot_titles=("batch mean μ_B", "batch variance σ²_B (biased)"),
-    )
+    fig = grid_figure(1, 2, titles=["batch mean μ_B", "batch variance σ²_B (biased)"], hspace=0.08)
     grid = np.geomspace(sizes.min(), sizes.max(), 80)
     se_m = np.interp(np.log(grid), np.log(sizes), np.asarray(mean_se))
     se_v = np.interp(np.log(grid), np.log(sizes), np.asarray(var_se))
+    traces, shapes = [], []
     for col, est, pop, se, label in (
         (1, means, pop_mean, se_m, "mean"),
         (2, variances, pop_var, se_v, "variance"),
     ):
-        fig.add_trace(
-            go.Scatter(
-                x=xs.ravel(),
-                y=est.ravel(),
-                mode="markers",
-                name="one batch" if col == 1 else None,
-                marker=dict(color=palette.BATCH, size=5, opacity=0.6),
-                showlegend=col == 1,
-                hovertemplate="m=%{x:.0f}: %{y:.3f}<extra></extra>",
-            ),
-            row=1,
-            col=col,
-        )
+        ax = cell(1, col, 2)
+        traces.append(on(go.Scatter(
+            x=xs.ravel(), y=est.ravel(), mode="markers", name="one batch",
+            marker=dict(color=palette.BATCH, size=5, opacity=0.6), showlegend=col == 1,
+            hovertemplate="m=%{x:.0f}: %{y:.3f}<extra></extra>",
+        ), ax))  # fmt: skip
         for sign in (1, -1):
-            fig.add_trace(
-                go.Scatter(
-                    x=grid,
-                    y=pop + sign * se,
-                    mode="lines",
-                    line=dict(color=palette.NORMALIZED, dash="dash", width=2),
-                    name="population ± σ/√m" if (col == 1 and sign == 1) else None,
-                    showlegend=col == 1 and sign == 1,
-                    hoverinfo="skip",
-                ),
-                row=1,
-                col=col,
-            )
-        fig.add_trace(
-            go.Scatter(
-                x=[grid[0], grid[-1]],
-                y=[pop, pop],
-                mode="lines",
-                line=dict(color=palette.POPULATION, width=2),
-                name="population value" if col == 1 else None,
-                showlegend=col == 1,
-                hovertemplate=f"population {label}: {pop:.3f}<extra></extra>",
-            ),
-            row=1,
-            col=col,
-        )
+            traces.append(on(go.Scatter(
+                x=grid, y=pop + sign * se, mode="lines",
+                line=dict(color=palette.NORMALIZED, dash="dash", width=2),
+                name="population ± σ/√m", showlegend=col == 1 and sign == 1, hoverinfo="skip",
+            ), ax))  # fmt: skip
+        traces.append(on(go.Scatter(
+            x=[grid[0], grid[-1]], y=[pop, pop], mode="lines",
+            line=dict(color=palette.POPULATION, width=2),
+            name="population value", showlegend=col == 1,
+            hovertemplate=f"population {label}: {pop:.3f}<extra></extra>",
+        ), ax))  # fmt: skip
         if highlight is not None and sizes.min() <= highlight <= sizes.max():
-            fig.add_vline(
-                x=float(highlight), line=dict(color=palette.OUTPUT, width=1.5), row=1, col=col
-            )
-    fig.update_xaxes(type="log", title_text="batch size m")
+            shapes.append(vline(float(highlight), ax, palette.OUTPUT))
+        axis_update(fig, ax, x=dict(type="log", title_text="batch size m"))
+    fig.add_traces(traces)
+    fig.update_layout(shapes=shapes)
     return styled(fig, "", height, legend=True)
 
 
@@ -373,40 +327,33 @@ def gamma_beta_figure(
     Raw and output share one x axis per row, so "undo" shows the output landing on the input."""
     x, x_hat, y = (np.asarray(a, dtype=np.float64) for a in (x, x_hat, y))
     f = x.shape[1]
-    fig = make_subplots(
-        rows=f,
-        cols=3,
-        horizontal_spacing=0.05,
-        vertical_spacing=0.14,
-        column_titles=(
-            "input x (computed: μ_B, σ²_B)",
-            "normalized x̂",
-            "output y = γ·x̂ + β (learned: γ, β)",
-        ),
-        row_titles=list(names),
-    )
+    fig = grid_figure(
+        f, 3,
+        col_titles=["input x (computed: μ_B, σ²_B)", "normalized x̂", "output y = γ·x̂ + β (learned: γ, β)"],
+        row_titles=list(names), hspace=0.05, vspace=0.14,
+    )  # fmt: skip
+    traces = []
     for i in range(f):
         lo = float(min(x[:, i].min(), y[:, i].min()))
         hi = float(max(x[:, i].max(), y[:, i].max()))
         pad = 0.05 * (hi - lo) if hi > lo else 0.5
         rng = (lo - pad, hi + pad)
-        fig.add_trace(
-            histogram_trace(bin_values(x[:, i], bins, rng), palette.RAW, f"{names[i]} x"),
-            row=i + 1,
-            col=1,
+        a1, a2, a3 = (cell(i + 1, c, 3) for c in (1, 2, 3))
+        traces.append(
+            on(histogram_trace(bin_values(x[:, i], bins, rng), palette.RAW, f"{names[i]} x"), a1)
         )
-        fig.add_trace(
-            histogram_trace(bin_values(x_hat[:, i], bins), palette.NORMALIZED, f"{names[i]} x̂"),
-            row=i + 1,
-            col=2,
+        traces.append(
+            on(
+                histogram_trace(bin_values(x_hat[:, i], bins), palette.NORMALIZED, f"{names[i]} x̂"),
+                a2,
+            )
         )
-        fig.add_trace(
-            histogram_trace(bin_values(y[:, i], bins, rng), palette.OUTPUT, f"{names[i]} y"),
-            row=i + 1,
-            col=3,
+        traces.append(
+            on(histogram_trace(bin_values(y[:, i], bins, rng), palette.OUTPUT, f"{names[i]} y"), a3)
         )
-        fig.update_xaxes(range=list(rng), row=i + 1, col=1)
-        fig.update_xaxes(range=list(rng), row=i + 1, col=3)
+        axis_update(fig, a1, x=dict(range=list(rng)))
+        axis_update(fig, a3, x=dict(range=list(rng)))
+    fig.add_traces(traces)
     return styled(fig, "", height)
 
 
@@ -427,12 +374,8 @@ def running_stats_figure(
     population value dashed. Left: mean; right: variance, with the running average of the
     unbiased batch variance (what PyTorch stores) and of the biased one (what BN divides by)."""
     t = np.arange(1, len(batch_mean) + 1)
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.08,
-        subplot_titles=("mean", "variance"),
-    )
+    fig = grid_figure(1, 2, titles=["mean", "variance"], hspace=0.08)
+    left, right = cell(1, 1, 2), cell(1, 2, 2)
 
     def dots(v, show):
         return go.Scatter(
@@ -456,30 +399,31 @@ def running_stats_figure(
             hovertemplate="batch %{x}: %{y:.3f}<extra>" + name + "</extra>",
         )
 
-    fig.add_trace(dots(batch_mean, True), row=1, col=1)
-    fig.add_trace(line(pop_mean, palette.POPULATION, "population value", "dash"), row=1, col=1)
-    fig.add_trace(line(running_mean, palette.RUNNING, "running average"), row=1, col=1)
-    fig.add_trace(dots(batch_var, False), row=1, col=2)
-    fig.add_trace(
-        line(pop_var, palette.POPULATION, "population value", "dash", False), row=1, col=2
+    fig.add_traces(
+        [
+            on(dots(batch_mean, True), left),
+            on(line(pop_mean, palette.POPULATION, "population value", "dash"), left),
+            on(line(running_mean, palette.RUNNING, "running average"), left),
+            on(dots(batch_var, False), right),
+            on(line(pop_var, palette.POPULATION, "population value", "dash", False), right),
+            on(
+                line(
+                    running_var,
+                    palette.RUNNING,
+                    "running_var (unbiased, as PyTorch stores it)",
+                    None,
+                    False,
+                ),
+                right,
+            ),
+            on(
+                line(running_var_biased, palette.RAW, "running average of the biased σ²_B", "dot"),
+                right,
+            ),
+        ]
     )
-    fig.add_trace(
-        line(
-            running_var,
-            palette.RUNNING,
-            "running_var (unbiased, as PyTorch stores it)",
-            None,
-            False,
-        ),
-        row=1,
-        col=2,
-    )
-    fig.add_trace(
-        line(running_var_biased, palette.RAW, "running average of the biased σ²_B", "dot"),
-        row=1,
-        col=2,
-    )
-    fig.update_xaxes(title_text="training batch")
+    axis_update(fig, left, x=dict(title_text="training batch"))
+    axis_update(fig, right, x=dict(title_text="training batch"))
     return styled(fig, "", height, legend=True)
 
 

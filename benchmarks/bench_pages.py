@@ -1,0 +1,215 @@
+"""Lessons 1-6 in a real browser, as ratios to a hello-world Streamlit app measured in the same run.
+
+Cold start: browser navigation -> the first lesson's chart drawn (an SVG inside
+stPlotlyChart), for
+  * a new session on a running server (what a new visitor gets), and
+  * the first session of a freshly started server process (server start not counted).
+Slider round trip, per lesson page: an arrow key on the slider -> the chart's SVG changed.
+The hello-world app (benchmarks/hello_app.py: title, slider, small plotly chart) is measured
+with the same code, before and after the lesson pages, and pooled.
+
+Targets (issue 3): cold start <= 1.2x; round trip p50 <= 1.3x and p95 <= 2x.
+
+    python benchmarks/bench_pages.py [--presses 20] [--cold 5] [--fresh 2] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import (  # noqa: E402  (shared server and browser helpers)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    start_streamlit,
+    wait_healthy,
+)
+
+HELLO = "benchmarks/hello_app.py"
+# url_path, slider key, chart key
+LESSONS = [
+    ("covariate-shift", "l1_step", "l1_bands"),
+    ("batch-statistics", "l2_batch", "l2_four_steps"),
+    ("batch-size", "l3_batch", "l3_grid"),
+    ("gamma-beta", "l4_gamma_a", "l4_chart"),
+    ("train-vs-inference", "l5_momentum", "l5_stream"),
+    ("gradient-flow", "l6_batch", "l6_paths"),
+]
+FIRST_LESSON = LESSONS[0]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+class Server:
+    def __init__(self, script: str):
+        self.port = free_port()
+        self.proc = start_streamlit(self.port, script)
+        self.base = f"http://127.0.0.1:{self.port}"
+        wait_healthy(self.base, self.proc)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def chart_sel(chart_key: str) -> str:
+    return f".st-key-{chart_key} [data-testid='stPlotlyChart'] .main-svg"
+
+
+def cold_load(browser, url: str, chart_key: str) -> float:
+    """Seconds from navigation start to the chart's SVG in the DOM, in a new session."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(chart_sel(chart_key), state="attached", timeout=120_000)
+    elapsed = time.perf_counter() - t0
+    ctx.close()
+    return elapsed
+
+
+def round_trips(browser, url: str, slider: str, chart_key: str, presses: int) -> list[float]:
+    """Seconds from an arrow key on the slider to a changed chart, `presses` times (alternating
+    right and left, so the value stays in range; the first key is chosen to move)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.goto(url)
+    page.wait_for_selector(chart_sel(chart_key), timeout=120_000)
+    page.wait_for_selector(IDLE)
+    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
+    if dialog.count():  # first session of a fresh server; see the browser tests
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="hidden")
+    inp = page.locator(f".st-key-{slider} [data-testid='stSlider'] input[type=range]").first
+    at_max = inp.evaluate("e => Number(e.value) >= Number(e.max)")
+    keys = ["ArrowLeft", "ArrowRight"] if at_max else ["ArrowRight", "ArrowLeft"]
+    sel = chart_sel(chart_key)
+    times = []
+    for i in range(presses + 2):  # two warm-up presses fill the caches both ways
+        page.evaluate("sel => { window.__svg = document.querySelector(sel).innerHTML; }", sel)
+        inp.focus()
+        t0 = time.perf_counter()
+        page.keyboard.press(keys[i % 2])
+        page.wait_for_function(
+            "sel => { const e = document.querySelector(sel); return e && e.innerHTML !== window.__svg; }",
+            arg=sel,
+            polling="raf",
+            timeout=60_000,
+        )
+        elapsed = time.perf_counter() - t0
+        page.wait_for_selector(IDLE)
+        if i >= 2:
+            times.append(elapsed)
+    ctx.close()
+    return times
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    k = (len(xs) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def fresh_server_cold(browser, script: str, path: str, chart_key: str) -> float:
+    srv = Server(script)
+    try:
+        return cold_load(browser, srv.base + path, chart_key)
+    finally:
+        srv.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--presses", type=int, default=20)
+    ap.add_argument("--cold", type=int, default=5, help="new sessions per app (warm server)")
+    ap.add_argument("--fresh", type=int, default=2, help="fresh server starts per app")
+    ap.add_argument("--pages", nargs="*", help="url paths to measure (default: all six)")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "bench_pages.json"))
+    args = ap.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    url1, _, chart1 = FIRST_LESSON
+    results: dict = {"presses": args.presses}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        hello, app = Server(HELLO), Server("app.py")
+        try:
+            # one discarded visit each: the server's first session differs (see fresh below)
+            cold_load(browser, hello.base + "/", "hello_chart")
+            cold_load(browser, f"{app.base}/{url1}", chart1)
+            hello_cold, app_cold = [], []
+            for _ in range(args.cold):  # interleaved, so background load hits both alike
+                hello_cold.append(cold_load(browser, hello.base + "/", "hello_chart"))
+                app_cold.append(cold_load(browser, f"{app.base}/{url1}", chart1))
+            hello_rt = round_trips(browser, hello.base + "/", "hello", "hello_chart", args.presses)
+            pages = {}
+            for url, slider, chart in LESSONS:
+                if args.pages and url not in args.pages:
+                    continue
+                pages[url] = round_trips(browser, f"{app.base}/{url}", slider, chart, args.presses)
+            hello_rt += round_trips(browser, hello.base + "/", "hello", "hello_chart", args.presses)
+        finally:
+            hello.stop()
+            app.stop()
+        fresh_hello = [
+            fresh_server_cold(browser, HELLO, "/", "hello_chart") for _ in range(args.fresh)
+        ]
+        fresh_app = [
+            fresh_server_cold(browser, "app.py", f"/{url1}", chart1) for _ in range(args.fresh)
+        ]
+        browser.close()
+
+    hc, ac = statistics.median(hello_cold), statistics.median(app_cold)
+    fh = statistics.median(fresh_hello) if fresh_hello else float("nan")
+    fa = statistics.median(fresh_app) if fresh_app else float("nan")
+    results["cold_start"] = {
+        "hello_s": hello_cold,
+        "lesson1_s": app_cold,
+        "ratio_median": ac / hc,
+        "fresh_server_hello_s": fresh_hello,
+        "fresh_server_lesson1_s": fresh_app,
+        "fresh_server_ratio_median": fa / fh,
+    }
+    h50, h95 = pct(hello_rt, 0.5), pct(hello_rt, 0.95)
+    results["round_trip"] = {"hello": {"p50_s": h50, "p95_s": h95}}
+    print(
+        f"cold start, new session:  hello {hc * 1e3:.0f} ms, lesson 1 {ac * 1e3:.0f} ms, "
+        f"ratio {ac / hc:.2f} (target <= 1.2)"
+    )
+    print(
+        f"cold start, fresh server: hello {fh * 1e3:.0f} ms, lesson 1 {fa * 1e3:.0f} ms, "
+        f"ratio {fa / fh:.2f}"
+    )
+    print(f"slider round trip, hello: p50 {h50 * 1e3:.0f} ms, p95 {h95 * 1e3:.0f} ms")
+    print(f"{'page':<20}{'p50 ms':>8}{'p95 ms':>8}{'p50 ×':>8}{'p95 ×':>8}")
+    ok = ac / hc <= 1.2
+    for url, ts in pages.items():
+        p50, p95 = pct(ts, 0.5), pct(ts, 0.95)
+        results["round_trip"][url] = {
+            "p50_s": p50, "p95_s": p95, "p50_ratio": p50 / h50, "p95_ratio": p95 / h95, "all_s": ts,
+        }  # fmt: skip
+        ok &= p50 / h50 <= 1.3 and p95 / h95 <= 2.0
+        print(f"{url:<20}{p50 * 1e3:>8.0f}{p95 * 1e3:>8.0f}{p50 / h50:>8.2f}{p95 / h95:>8.2f}")
+    results["all_targets_met"] = bool(ok)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"targets met: {ok}; details in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
