@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,22 +11,15 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     failed = []
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"\n=== {script.name}", flush=True)
-        env = {"PYTHONPATH": str(HERE.parent)}
-        rc = subprocess.call([sys.executable, str(script)], cwd=HERE.parent, env={**_env(), **env})
-        if rc:
+        if subprocess.call([sys.executable, str(script)], cwd=HERE.parent, env=env):
             failed.append(script.name)
     if failed:
         print(f"failed: {', '.join(failed)}")
     return 1 if failed else 0
-
-
-def _env():
-    import os
-
-    return dict(os.environ)
 
 
 if __name__ == "__main__":
