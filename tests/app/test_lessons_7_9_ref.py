@@ -84,3 +84,41 @@ def test_placement_every_widget(placement):
     at.button(key="l7_seed_new").click().run()
     ok(at)
     assert at.number_input(key="l7_seed").value == seed + 1
+
+
+# --- lesson 8 -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def convolutions():
+    return open_page("pages/lesson_08_convolutions.py")
+
+
+def test_convolutions_counts_and_widgets(convolutions):
+    at = convolutions
+    assert at.title[0].value.startswith("8.")
+    m = metric_values(at)
+    assert m["Means kept per channel (BatchNorm2d)"] == "4"
+    assert m["Means kept per pixel"] == "256"
+    assert len(charts(at)) == 2
+    for name in ("vertical edges", "horizontal edges", "spots", "blur"):
+        at.selectbox(key="l8_channel").set_value(name).run()
+        ok(at)
+    for n in (4, 256):
+        at.select_slider(key="l8_batch").set_value(n).run()
+        ok(at)
+        table = at.dataframe[0].value
+        assert (table["values pooled (N·H·W)"] == n * 64).all()
+        assert table["std after"].between(0.99, 1.0).all()
+        assert table["mean after"].abs().max() < 1e-3
+    at.button(key="l8_seed_new").click().run()
+    ok(at)
+
+
+def test_convolutions_torch_check(convolutions):
+    at = convolutions
+    at.toggle(key="l8_torch").set_value(True).run()
+    ok(at)
+    diffs = {k: float(v) for k, v in metric_values(at).items() if k.startswith("Max |ours")}
+    assert len(diffs) == 4 and max(diffs.values()) <= 1e-12
+    assert "agrees with BatchNorm2d" in at.success[0].value
