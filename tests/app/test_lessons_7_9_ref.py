@@ -122,3 +122,131 @@ def test_convolutions_torch_check(convolutions):
     diffs = {k: float(v) for k, v in metric_values(at).items() if k.startswith("Max |ours")}
     assert len(diffs) == 4 and max(diffs.values()) <= 1e-12
     assert "agrees with BatchNorm2d" in at.success[0].value
+
+
+# --- lesson 9 -----------------------------------------------------------------------
+
+SIGNAL_PAGE = "pages/lesson_09_signal_processing.py"
+EXAMPLES = ROOT / "assets" / "examples"
+
+
+@pytest.fixture(scope="module")
+def signals():
+    return open_page(SIGNAL_PAGE)
+
+
+def test_two_level_measured_matches_closed_form(signals):
+    at = signals
+    at.selectbox(key="l9_signal").set_value("two_level").run()
+    for p in (0.05, 0.2, 0.5, 0.8):
+        at.slider(key="l9_p").set_value(p).run()
+        ok(at)
+        m = {k: float(v) for k, v in metric_values(at).items()}
+        hi, lo = ((1 - p) / p) ** 0.5, -((p / (1 - p)) ** 0.5)
+        assert m["High level, formula"] == pytest.approx(hi, abs=1e-4)
+        assert m["High level, measured"] == pytest.approx(hi, abs=1e-3)
+        assert m["Low level, measured"] == pytest.approx(lo, abs=1e-3)
+
+
+def test_every_signal_and_widget(signals):
+    at = signals
+    for kind in ("constant", "rare_events", "multi_sensor", "pixels", "drifting"):
+        at.selectbox(key="l9_signal").set_value(kind).run()
+        ok(at)
+        assert "l9_chart" in " ".join(charts(at))
+        if kind == "multi_sensor":
+            spread = at.dataframe[0].value["std after"].to_numpy()
+            assert abs(spread[:2] - 1).max() < 1e-3 and spread[2] < 0.7  # eps > the variance
+    # drifting: streaming with running statistics removes most of the slow part
+    for momentum in (0.01, 0.3, 0.9):
+        at.select_slider(key="l9_momentum").set_value(momentum).run()
+        at.select_slider(key="l9_chunk").set_value(20).run()
+        ok(at)
+    m = metric_values(at)
+    whole = float(m["Slow share, whole-record statistics"].rstrip("%"))
+    stream = float(m["Slow share, running statistics"].rstrip("%"))
+    assert stream < whole / 5
+    at.button(key="l9_seed_new").click().run()
+    ok(at)
+    at.selectbox(key="l9_signal").set_value("constant").run()
+    assert metric_values(at)["Largest |output|"] == "0.0"
+    at.selectbox(key="l9_signal").set_value("pixels").run()
+    gap = float(metric_values(at)["Max gap between the two outputs (eps = 1e-5)"])
+    assert gap < 1e-3
+
+
+def test_examples_and_download(signals):
+    at = signals
+    assert any("Upload a file" in i.value for i in at.info)
+    at.selectbox(key="l9_example").set_value("sensors.csv").run()
+    ok(at)
+    assert "400 rows, 7 numeric column(s)" in at.success[-1].value
+    assert not at.warning
+    at.selectbox(key="l9_example").set_value("messy.csv").run()
+    ok(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Skipped 2 non-numeric column(s)" in warnings
+    assert "Constant column(s) 'calibration'" in warnings
+    assert "4 cell(s)" in warnings
+    at.selectbox(key="l9_example").set_value("none").run()
+
+
+GOOD = b"a,b,c\n1,10,100\n2,20,300\n3,35,200\n4,41,900\n"
+BAD_FILES = {
+    "empty": (b"", "The file is empty"),
+    "not csv (json)": (b'{"a": [1, 2, 3]}', "looks like JSON"),
+    "not csv (ragged)": (b"a,b\n1,2\n3,4,5,6\n", "does not read as a CSV table"),
+    "binary": (bytes(range(256)) * 8, "binary data"),
+    "excel": (b"PK\x03\x04" + bytes(100), "Excel workbook"),
+    "latin-1": ("name,value\ncafé,1\nthé,2\n".encode("latin-1"), "not UTF-8"),
+    "utf-16": ("a,b\n1,2\n3,4\n".encode("utf-16"), "UTF-16"),
+    "no numeric column": (b"name,city\nann,paris\nbob,rome\n", "No numeric column"),
+    "one row": (b"a,b\n1,2\n", "only one data row"),
+    "header only": (b"a,b\n", "no data rows"),
+    "too big": (b"a\n" + b"1.000\n" * 1_000_000, "the limit is 5"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_upload_bad_file_gives_a_clear_error(signals, case):
+    at = signals
+    data, expected = BAD_FILES[case]
+    at.file_uploader(key="l9_upload").set_value(("upload.csv", data, "text/csv")).run()
+    ok(at)
+    errors = " ".join(e.value for e in at.error)
+    assert expected in errors, errors
+    assert "l9_csv_chart" not in " ".join(charts(at))
+
+
+def test_upload_warnings_nan_inf_constant_and_wide(signals):
+    at = signals
+    up = at.file_uploader(key="l9_upload")
+    up.set_value(("nan.csv", b"a,b\n1,2\n,3\nnan,inf\n4,5\n6,-inf\n", "text/csv")).run()
+    ok(at)
+    assert "4 cell(s) are empty, not numbers, NaN or infinite" in at.warning[0].value
+    up = at.file_uploader(key="l9_upload")
+    up.set_value(("const.csv", b"a,b\n1,3\n2,3\n3,3\n", "text/csv")).run()
+    ok(at)
+    assert "Constant column(s) 'b'" in at.warning[0].value
+    wide = ",".join(f"c{i}" for i in range(5000)) + "\n"
+    wide += "\n".join(",".join(str((r + 1) * i % 97) for i in range(5000)) for r in range(5))
+    up = at.file_uploader(key="l9_upload")
+    up.set_value(("wide.csv", wide.encode(), "text/csv")).run()
+    ok(at)
+    assert any("5000 numeric columns; only the first 50" in w.value for w in at.warning)
+    assert "50 numeric column(s)" in at.success[-1].value
+
+
+def test_upload_good_file_is_normalized(signals):
+    at = signals
+    at.file_uploader(key="l9_upload").set_value(("good.csv", GOOD, "text/csv")).run()
+    ok(at)
+    assert not at.error and not at.warning
+    assert "4 rows, 3 numeric column(s)" in at.success[-1].value
+    table = at.dataframe[-1].value
+    assert list(table["column"]) == ["a", "b", "c"]
+    assert table["std after"].between(0.99, 1.0).all()
+    fig = charts(at)
+    assert any("l9_csv_chart" in k for k in fig)
+    at.file_uploader(key="l9_upload").clear().run()
+    ok(at)
