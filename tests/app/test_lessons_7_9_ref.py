@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +29,13 @@ def charts(at: AppTest) -> dict[str, dict]:
         fig = json.loads(el.proto.spec)
         out[el.proto.id or str(i)] = fig
     return out
+
+
+def values(v) -> np.ndarray:
+    """A figure array from the JSON spec: a list, or plotly's base64 typed-array form."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+    return np.asarray(v)
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
@@ -250,3 +259,40 @@ def test_upload_good_file_is_normalized(signals):
     assert any("l9_csv_chart" in k for k in fig)
     at.file_uploader(key="l9_upload").clear().run()
     ok(at)
+
+
+# --- reference ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return open_page("pages/reference.py")
+
+
+def test_reference_renders_everything(reference):
+    at = reference
+    assert at.title[0].value == "Reference"
+    assert len(at.table) == 1 and len(at.expander) >= 9
+    text = " ".join(m.value for m in at.markdown)
+    assert "8/7" in text and "1.1429" in text  # unbiased running_var ratio, measured
+    assert len(at.tabs) >= 3
+
+
+def test_momentum_converter_both_ways(reference):
+    at = reference
+    assert at.number_input(key="ref_torch").value == pytest.approx(0.1)
+    assert at.number_input(key="ref_keras").value == pytest.approx(0.9)
+    at.number_input(key="ref_keras").set_value(0.99).run()
+    ok(at)
+    assert at.number_input(key="ref_torch").value == pytest.approx(0.01)
+    at.number_input(key="ref_torch").set_value(0.1).run()
+    ok(at)
+    assert at.number_input(key="ref_keras").value == pytest.approx(0.9)
+    assert any("PyTorch **0.1** ⇔ Keras **0.9**" in m.value for m in at.markdown)
+    fig = charts(at)
+    bars = values(next(iter(fig.values()))["data"][0]["y"])
+    assert bars[0] == pytest.approx(0.1)
+    for edge in (0.0, 1.0):
+        at.number_input(key="ref_torch").set_value(edge).run()
+        ok(at)
+        assert at.number_input(key="ref_keras").value == pytest.approx(1 - edge)
