@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.port=$(PORT)
+	$(PY) -m bnlib.ui.serve --server.port=$(PORT)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -51,9 +51,10 @@ def wait_healthy(base_url: str, proc: subprocess.Popen | None = None, timeout: f
     raise RuntimeError(f"{base_url} not healthy after {timeout}s")
 
 
-def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None = None, log=None):
+def start_streamlit(port: int, extra: list[str] | None = None, log=None):
+    """`python -m bnlib.ui.serve` (streamlit run app.py, as `make run` starts it)."""
     cmd = [
-        sys.executable, "-m", "streamlit", "run", script,
+        sys.executable, "-m", "bnlib.ui.serve",
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
         *(extra or []),
