@@ -40,13 +40,7 @@ def open_page(page, base: str, url: str, chart_key: str) -> str:
     page.goto(f"{base}/{url}")
     page.locator(f".st-key-{chart_key} .js-plotly-plot").first.wait_for()
     wait_idle(page)
-    # Opening a page's URL directly makes Streamlit 1.67 show a "Page not found" dialog
-    # although it then runs that page (reported to the lead); the dialog traps keyboard
-    # focus, so close it first.
-    dialog = page.locator("[role='dialog']")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.first.wait_for(state="hidden")
+    assert page.get_by_text("Page not found").count() == 0  # the link opened its page
     assert_no_exception(page)
     return chart_data(page, chart_key)
 
