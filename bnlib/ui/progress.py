@@ -82,5 +82,15 @@ def counts() -> tuple[int, int, int]:
     return len(state["visited"] & urls), len(state["passed"] & urls), len(urls)
 
 
+# session_state flags that record answered blocks ("cy_<id>_done", set by
+# bnlib.ui.quiz.check_yourself) and graded quizzes ("quiz_graded_..."): a reset clears
+# them too, or a block still answered on screen would count as passed again at once.
+ANSWER_FLAGS = (("cy_", "_done"), ("quiz_graded_", ""))
+
+
 def reset() -> None:
+    """Forget visits, passed blocks and which blocks were answered."""
     st.session_state[_KEY] = {"visited": set(), "passed": set()}
+    for key in list(st.session_state.keys()):
+        if any(key.startswith(a) and key.endswith(b) for a, b in ANSWER_FLAGS):
+            del st.session_state[key]
