@@ -47,7 +47,7 @@ unit: $(VENV)/.dev
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
-	$(PY) benchmarks/run_all.py
+	PYTHONPATH=. $(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,5 +1,74 @@
-"""Home page (filled in by the foundation work)."""
+"""Home: what batch normalization is, in one screen, with one live demo and the course map."""
 
 import streamlit as st
 
+from bnlib import batchnorm, signals
+from bnlib.settings import Setting
+from bnlib.ui import progress
+from bnlib.ui.registry import lessons, page_by_url
+from bnlib.ui.widgets import link_notices, setting_widget
+from bnlib.viz.home import before_after_strip
+
+SHIFT = Setting("home_shift", "float", 10.0, "Where the batch sits (its mean)", -50.0, 50.0, 1.0)
+SPREAD = Setting("home_spread", "float", 4.0, "How spread out it is", 0.1, 20.0, 0.1)
+progress.mark_visited("home")
+
 st.title("Batch Norm Lab")
+st.markdown(
+    "Deep networks learn faster when every layer receives numbers on a sensible scale. "
+    "**Batch normalization** (Ioffe & Szegedy, 2015) enforces that from inside the network: "
+    "for each feature it takes the current mini-batch, subtracts the batch mean, divides by "
+    "the batch standard deviation, and then applies a learned scale **γ** and shift **β**."
+)
+st.latex(
+    r"\hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y_i = \gamma\,\hat{x}_i + \beta"
+)
+
+link_notices([SHIFT, SPREAD])
+
+
+@st.fragment
+def demo() -> None:
+    st.subheader("Try it: eight samples, one feature")
+    left, right = st.columns([1, 2])
+    with left:
+        shift = setting_widget(SHIFT)
+        spread = setting_widget(SPREAD)
+        raw = signals.sample("normal", 8, seed=1)
+        x = (shift + spread * raw).reshape(-1, 1)  # (8, 1): batch of 8, one feature
+        y, cache = batchnorm.forward(x, 1.0, 0.0)
+        st.markdown(
+            f"Batch mean μ_B = **{cache.mean[0]:.3f}**, variance σ²_B = **{cache.var[0]:.3f}**  \n"
+            f"After BN: mean **{y.mean():+.3f}**, standard deviation **{y.std():.3f}**"
+        )
+        st.caption(
+            "Move the sliders: the raw dots travel and stretch, the normalized dots do not "
+            "budge. BN removes where a batch sits and how wide it is, and keeps the order and "
+            "relative gaps of the samples."
+        )
+    with right:
+        fig = before_after_strip(x[:, 0], y[:, 0])
+        st.plotly_chart(
+            fig,
+            width="stretch",
+            key="home_demo_chart",
+            alt=(
+                f"Eight raw values centred near {shift:g} with spread {spread:g}, each joined to "
+                "its normalized value; the normalized values stay centred on 0 with spread 1."
+            ),
+        )
+
+
+demo()
+
+st.subheader("The course")
+done, passed = progress.visited(), progress.passed()
+cols = st.columns(2)
+for i, spec in enumerate(lessons() + [page_by_url("training-lab")]):
+    mark = " ✓" if spec.url_path in passed else (" ·" if spec.url_path in done else "")
+    with cols[i % 2]:
+        if spec.exists:
+            st.page_link(spec.path, label=f"{spec.title}{mark}", icon=spec.icon)
+        else:
+            st.markdown(f"{spec.title} *(coming soon)*")
+        st.caption(spec.blurb)

@@ -1,0 +1,34 @@
+"""The home page in a real Chromium: loads, its slider moves by keyboard, the readout follows."""
+
+from __future__ import annotations
+
+import pytest
+
+from bnlib.ui.registry import available_pages
+from tests.conftest import assert_no_exception, press_slider, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_slider_moves_readout(app_server, page):
+    page.goto(app_server + "/")
+    page.get_by_text("Try it: eight samples").wait_for()
+    wait_idle(page)
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart.wait_for()
+    readout = page.get_by_text("Batch mean μ_B").first
+    before = readout.inner_text()
+
+    press_slider(page, "home_shift", times=5)
+    thumb = page.locator(".st-key-home_shift [data-testid='stSliderThumbValue']")
+    thumb.get_by_text("15.00").wait_for()  # five steps of 1.0 to the right
+    # the readout follows: the sample mean of the batch moves by exactly +5
+    page.get_by_text("Batch mean μ_B = 15.795").wait_for()
+    after = page.get_by_text("Batch mean μ_B").first.inner_text()
+    assert "Batch mean μ_B = 10.795" in before
+    # the normalized statistics do not move
+    assert "mean +0.000" in after or "mean -0.000" in after
+    assert "home_shift=15" in page.url  # the setting is mirrored in the link
+    assert_no_exception(page)
+    if len(available_pages()) > 1:  # Streamlit shows the navigation once there is a choice
+        assert page.locator("[data-testid='stSidebarNav']").count() == 1

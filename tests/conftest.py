@@ -1,0 +1,140 @@
+"""Shared fixtures: a live Streamlit server and a real Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("BNLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Reproducible property tests in CI; random exploration on developer machines.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(base_url: str, proc: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{base_url} not healthy after {timeout}s")
+
+
+def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None = None, log=None):
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+        *(extra or []),
+    ]  # fmt: skip
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+
+
+def require_browser() -> None:
+    """Skip without Chromium on a developer box; in CI (BNLAB_REQUIRE_BROWSER=1) fail instead."""
+    if Path(CHROMIUM).exists():
+        return
+    msg = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("BNLAB_REQUIRE_BROWSER"):
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """Base URL of `streamlit run app.py` on a free loopback port, for the whole session."""
+    require_browser()
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115
+    proc = start_streamlit(port, log=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page (its own Streamlit session)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_idle(pg, timeout: float = 30_000) -> None:
+    """Wait until the Streamlit script has finished running."""
+    pg.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
+
+
+def assert_no_exception(pg) -> None:
+    boxes = pg.locator("[data-testid='stException']")
+    assert boxes.count() == 0, f"exception on page: {boxes.first.inner_text()[:500]}"
+
+
+def slider_input(pg, key: str | None = None):
+    """The keyboard-focusable input of a slider (by widget key, else the first slider)."""
+    scope = f".st-key-{key} " if key else ""
+    return pg.locator(f"{scope}[data-testid='stSlider'] input[type=range]").first
+
+
+def press_slider(pg, key: str | None = None, key_name: str = "ArrowRight", times: int = 1):
+    """Focus a slider and press an arrow key on it, as a keyboard user would."""
+    inp = slider_input(pg, key)
+    inp.focus()
+    for _ in range(times):
+        pg.keyboard.press(key_name)
