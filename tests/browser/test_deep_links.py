@@ -5,40 +5,27 @@ This needs a server whose very first page load is the deep link, so it starts it
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.conftest import assert_no_exception, free_port, start_streamlit, wait_healthy, wait_idle
+from tests.conftest import assert_no_exception, running_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def test_first_load_after_start_can_be_a_deep_link(browser, tmp_path):
-    port = free_port()
-    with open(tmp_path / "server.log", "w") as log:
-        proc = start_streamlit(port, log=log)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, proc)
-            context = browser.new_context()
-            pg = context.new_page()
-            # a shared quiz link is the first thing this server ever serves
-            pg.goto(base + "/quiz?quiz_seed=7")
-            wait_idle(pg)
-            seed = pg.locator(".st-key-quiz_seed input[type='range']")
-            seed.wait_for(state="attached")
-            assert seed.input_value() == "7"
-            assert pg.get_by_text("Page not found").count() == 0
-            # app.py ran too: its sidebar (level selector, progress) is there
-            sidebar = pg.locator("[data-testid='stSidebar']")
-            sidebar.get_by_text("Your progress", exact=False).wait_for(timeout=10_000)
-            assert sidebar.get_by_text("Expert", exact=True).count() == 1
-            assert_no_exception(pg)
-            context.close()
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with running_app(tmp_path) as base:
+        context = browser.new_context()
+        pg = context.new_page()
+        # a shared quiz link is the first thing this server ever serves
+        pg.goto(base + "/quiz?quiz_seed=7")
+        wait_idle(pg)
+        seed = pg.locator(".st-key-quiz_seed input[type='range']")
+        seed.wait_for(state="attached")
+        assert seed.input_value() == "7"
+        assert pg.get_by_text("Page not found").count() == 0
+        # app.py ran too: its sidebar (level selector, progress) is there
+        sidebar = pg.locator("[data-testid='stSidebar']")
+        sidebar.get_by_text("Your progress", exact=False).wait_for(timeout=10_000)
+        assert sidebar.get_by_text("Expert", exact=True).count() == 1
+        assert_no_exception(pg)
+        context.close()
