@@ -24,6 +24,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 NGINX_SITE = ROOT / "deploy" / "nginx" / "batch-norm-lab.conf"
+if str(ROOT) not in sys.path:  # the tests import bnlib from the checkout
+    sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -223,3 +225,51 @@ def write_nginx(binary: str, prefix: Path, upstream_ports: list[int]) -> Nginx:
     nginx = Nginx(binary, prefix, port)
     nginx.conf.write_text(render_main_conf(prefix, site))
     return nginx
+
+
+# ---- browser -------------------------------------------------------------------------
+
+SLIDER = "[data-testid='stSlider']"
+# The thumb: a native range input inside react-aria's slider (role=slider implicitly).
+SLIDER_INPUT = "input[type='range'], [role='slider']"
+IDLE_APP = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+# Arms a MutationObserver on the main area that ignores one slider (whose thumb label
+# changes in the browser before any round trip) and records when anything else changed.
+ARM_JS = """(idx) => {
+  const slider = document.querySelectorAll("[data-testid='stSlider']")[idx];
+  const root = document.querySelector("[data-testid='stMain']") || document.body;
+  const state = {t0: performance.now(), first: null, last: null};
+  if (window.__bnObserver) window.__bnObserver.disconnect();
+  const obs = new MutationObserver((records) => {
+    for (const r of records) {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      if (slider && el && slider.contains(el)) continue;
+      const now = performance.now();
+      if (state.first === null) state.first = now;
+      state.last = now;
+    }
+  });
+  obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
+  window.__bnObserver = obs;
+  window.__bnState = state;
+  return state.t0;
+}"""
+
+# True once something outside the slider changed, the app is not running, and the page
+# has been quiet for `quiet` ms: the rerun's result is on screen.
+SETTLED_JS = """(quiet) => {
+  const s = window.__bnState;
+  if (!s || s.last === null) return false;
+  const app = document.querySelector("[data-testid='stApp']");
+  const running = app && app.getAttribute('data-test-script-state') === 'running';
+  return !running && performance.now() - s.last > quiet;
+}"""
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def chromium_available() -> bool:
+    return os.access(CHROMIUM, os.X_OK)

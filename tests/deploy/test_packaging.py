@@ -173,7 +173,6 @@ def test_every_copied_path_exists_and_is_in_the_build_context():
     for needed in ("app.py", "bnlib", "pages", "assets", ".streamlit/config.toml"):
         assert needed in copied, f"the image lacks {needed}"
     # Every registered page lives under a copied directory.
-    sys.path.insert(0, str(ROOT))
     from bnlib.ui.registry import PAGES
 
     for page in PAGES:
@@ -340,3 +339,18 @@ def test_every_config_key_is_a_streamlit_option():
 
     unknown = [k for k in keys(tomllib.loads(CONFIG.read_text())) if k not in known]
     assert not unknown, f"not streamlit {config.__name__} options: {unknown}"
+
+
+# ---- the skip-or-fail policy for missing tools ------------------------------------------
+
+
+def test_missing_tool_skips_locally_and_fails_when_required(monkeypatch):
+    from deploy_helpers import require
+
+    monkeypatch.delenv("BNLAB_REQUIRE_NGINX", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="BNLAB_REQUIRE_NGINX=1"):
+        require("nginx", False, "BNLAB_REQUIRE_NGINX", "apt-get install nginx")
+    monkeypatch.setenv("BNLAB_REQUIRE_NGINX", "1")
+    with pytest.raises(pytest.fail.Exception, match="requires it"):
+        require("nginx", False, "BNLAB_REQUIRE_NGINX", "apt-get install nginx")
+    require("nginx", True, "BNLAB_REQUIRE_NGINX", "")  # present: nothing happens
