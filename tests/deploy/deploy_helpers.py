@@ -239,9 +239,14 @@ IDLE_APP = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ARM_JS = """(idx) => {
   const slider = document.querySelectorAll("[data-testid='stSlider']")[idx];
   const root = document.querySelector("[data-testid='stMain']") || document.body;
-  const state = {t0: performance.now(), first: null, last: null};
+  // Counting starts at the real key press (not when the driver asked for it); changes
+  // before it are left-overs from earlier runs and are ignored.
+  const state = {t0: null, first: null, last: null};
+  document.addEventListener("keydown", () => { state.t0 = performance.now(); },
+                            {capture: true, once: true});
   if (window.__bnObserver) window.__bnObserver.disconnect();
   const obs = new MutationObserver((records) => {
+    if (state.t0 === null) return;
     for (const r of records) {
       const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
       if (slider && el && slider.contains(el)) continue;
@@ -253,7 +258,7 @@ ARM_JS = """(idx) => {
   obs.observe(root, {subtree: true, childList: true, characterData: true, attributes: true});
   window.__bnObserver = obs;
   window.__bnState = state;
-  return state.t0;
+  return true;
 }"""
 
 # True once something outside the slider changed, the app is not running, and the page
