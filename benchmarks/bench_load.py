@@ -75,6 +75,15 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def start_probe(tmp: Path) -> AppServer:
     """The stand-in page, served with the production config (run from the repo root)."""
     port = free_port()
@@ -151,6 +160,7 @@ async def session(browser, url, moves, think, start, deadline, stats, rng) -> No
                 key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
             try:
                 rt = await move_once(page, thumb, key)
+                stats["moves_done"] += 1
                 if i > 0:  # move 0 warms the session up and is not counted
                     stats["rt_ms"].append(rt)
             except Exception as exc:  # a timeout or a dead page is a result, not a crash
@@ -168,7 +178,7 @@ async def sample_rss(pid: int, stop_event: asyncio.Event, samples: list[float]) 
 
 
 async def phase(browser, urls, n, moves, think, server_pid, max_seconds, seed) -> dict:
-    stats = {"rt_ms": [], "errors": [], "exceptions": 0, "cut_short": 0}
+    stats = {"rt_ms": [], "errors": [], "exceptions": 0, "cut_short": 0, "moves_done": 0}
     rss: list[float] = [rss_mb(server_pid)]
     start = asyncio.Event()
     rng = random.Random(seed)
@@ -190,10 +200,10 @@ async def phase(browser, urls, n, moves, think, server_pid, max_seconds, seed) -
     rss_loaded = rss_mb(server_pid)
     stop_event = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(server_pid, stop_event, rss))
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), cpu_seconds(server_pid)
     start.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
-    wall = time.monotonic() - t0
+    wall, cpu = time.monotonic() - t0, cpu_seconds(server_pid) - cpu0
     stop_event.set()
     await sampler
     rt = np.array(stats["rt_ms"]) if stats["rt_ms"] else np.array([np.nan])
@@ -212,6 +222,10 @@ async def phase(browser, urls, n, moves, think, server_pid, max_seconds, seed) -
         "rss_sessions_loaded_mb": round(rss_loaded, 1),
         "rss_peak_mb": round(max(rss), 1),
         "wall_s": round(wall, 1),
+        # Server CPU per completed move (warm-up moves included): how much one core can
+        # take, whatever else the machine (the browsers, other jobs) is doing.
+        "server_cpu_ms_per_move": round(1000 * cpu / max(stats["moves_done"], 1), 1),
+        "server_cpu_util": round(cpu / wall, 2),
         "rt_ms_sorted": [round(float(x), 1) for x in sorted(stats["rt_ms"])],
     }
 
@@ -236,6 +250,7 @@ async def main_async(args) -> dict:
             pid = server.proc.pid
             rss_idle = rss_mb(pid)
             t_start = time.monotonic()
+            loadavg_start = [round(x, 2) for x in os.getloadavg()]
             baseline = await phase(
                 browser, urls, 1, max(args.moves, 10), args.think, pid, args.max_seconds, args.seed
             )
@@ -258,6 +273,7 @@ async def main_async(args) -> dict:
         "target": target,
         "pages": [u.replace(server.url, "") or "/" for u in urls],
         "cpus": os.cpu_count(),
+        "loadavg_at_start": loadavg_start,
         "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
         "think_s": args.think,
         "quiet_ms": QUIET_MS,
@@ -288,13 +304,20 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     b, n = report["baseline"], report["load"]
-    print(f"bench_load on {report['target']} ({report['cpus']} CPUs)")
+    print(
+        f"bench_load on {report['target']} ({report['cpus']} CPUs, "
+        f"load average {report['loadavg_at_start'][0]} at start)"
+    )
     print(
         f"  1 session : p50 {b['p50_ms']} ms  p95 {b['p95_ms']} ms  ({b['moves_measured']} moves)"
     )
     print(
         f"  {n['sessions']} sessions: p50 {n['p50_ms']} ms  p95 {n['p95_ms']} ms  "
         f"({n['moves_measured']} moves, {n['errors']} errors, {n['st_exceptions']} exceptions)"
+    )
+    print(
+        f"  server CPU per move: {b['server_cpu_ms_per_move']} ms alone, "
+        f"{n['server_cpu_ms_per_move']} ms under load (busy {n['server_cpu_util']:.0%} of a core)"
     )
     print(f"  ratio p50 x{report['p50_ratio']}  p95 x{report['p95_ratio']}  (target p95 <= 500 ms)")
     print(
