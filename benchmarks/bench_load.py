@@ -50,6 +50,7 @@ from deploy_helpers import (  # noqa: E402
     stop,
     wait_healthy,
 )
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from bnlib.ui.registry import available_pages  # noqa: E402
@@ -122,9 +123,11 @@ async def slider_pages(browser, base: str) -> list[str]:
     for spec in available_pages():
         url = f"{base}/" if spec.url_path == "home" else f"{base}/{spec.url_path}"
         ctx, page = await open_page(browser, url)
-        await page.wait_for_timeout(500)
-        if await page.locator(SLIDER).count():
+        try:
+            await page.wait_for_selector(SLIDER, timeout=5_000)
             found.append(url)
+        except PlaywrightTimeoutError:
+            pass
         await ctx.close()
     return found
 

@@ -175,13 +175,21 @@ def test_browser_session_through_the_proxy_moves_a_slider(cluster):
             assert page.locator("[data-testid='stException']").count() == 0
 
             # The first slider on the home page, else on the first page that has one.
+            def has_slider() -> bool:
+                try:
+                    page.wait_for_selector(SLIDER, timeout=5_000)
+                    return True
+                except playwright_api.TimeoutError:
+                    return False
+
+            found = has_slider()
             for spec in [s for s in available_pages() if s.url_path != "home"]:
-                if page.locator(SLIDER).count():
+                if found:
                     break
                 page.goto(f"{cluster.url}/{spec.url_path}", wait_until="domcontentloaded")
                 page.wait_for_selector(IDLE_APP, timeout=60_000)
-                page.wait_for_timeout(500)
-            if not page.locator(SLIDER).count():
+                found = has_slider()
+            if not found:
                 pytest.skip("no page has a slider yet")
 
             thumb = page.locator(SLIDER).first.locator(SLIDER_INPUT).first
