@@ -12,7 +12,8 @@
 #                    CPU threads per process for torch and numpy's BLAS (default 2,
 #                    sized for small machines; torch takes its count from OMP)
 #
-# Extra arguments are passed to `streamlit run`, e.g. --server.baseUrlPath=bnlab.
+# bnlib.ui.serve is `streamlit run app.py` that also routes deep links right on a fresh
+# server (see its docstring). Extra arguments are passed to `streamlit run`, e.g. --server.baseUrlPath=bnlab.
 set -eu
 
 APP_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
@@ -33,7 +34,7 @@ if [ -z "${STREAMLIT_SERVER_COOKIE_SECRET:-}" ]; then
     fi
 fi
 
-exec "${BNLAB_PYTHON:-python}" -m streamlit run app.py \
+exec "${BNLAB_PYTHON:-python}" -m bnlib.ui.serve \
     --server.port="${BNLAB_PORT:-8501}" \
     --server.address="${BNLAB_ADDRESS:-0.0.0.0}" \
     "$@"

@@ -40,7 +40,7 @@ def test_entrypoint_serves_and_passes_the_health_check(app_factory):
     if "OMP_NUM_THREADS" not in os.environ:
         assert environ["OMP_NUM_THREADS"] == "2"
     cmdline = (proc_dir / "cmdline").read_text().split("\0")
-    assert cmdline[1:4] == ["-m", "streamlit", "run"], cmdline
+    assert cmdline[1:3] == ["-m", "bnlib.ui.serve"], cmdline
     log = server.log.read_text()
     assert "Traceback" not in log and "Error" not in log, log
 
