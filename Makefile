@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.port=$(PORT)
+	$(PY) -m bnlib.ui.serve --server.port=$(PORT)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
@@ -47,7 +47,7 @@ unit: $(VENV)/.dev
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
-	$(PY) benchmarks/run_all.py
+	PYTHONPATH=. $(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

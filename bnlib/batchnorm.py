@@ -173,10 +173,11 @@ def backward(dy, cache: Cache):
     dbeta = _sum_c(dy)  # (C,)
     dgamma = _dot_c(dy, cache.x_hat)  # (C,)
     k = cache.gamma * cache.inv_std  # (C,)
-    # dx = k * (dy - mean(dy) - x_hat * mean(dy * x_hat)), written to reuse one buffer
-    dx = cache.x_hat * _bcast(-k * dgamma / m, nd)
-    dx += dy * _bcast(k, nd)
-    dx -= _bcast(k * dbeta / m, nd)
+    # dx = k * (dy - mean(dy) - x_hat * mean(dy * x_hat)): one allocation, the rest in place
+    dx = cache.x_hat * _bcast(-dgamma / m, nd)
+    dx += dy
+    dx -= _bcast(dbeta / m, nd)
+    dx *= _bcast(k, nd)
     return dx, dgamma, dbeta
 
 

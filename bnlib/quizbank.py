@@ -11,11 +11,15 @@ Each file holds a JSON list of questions:
      "tolerance": 0.01,                   numeric only: absolute tolerance (required)
      "explanation": "..."}                shown after answering
 
+A lesson's own questions live in <url_path>.json; general.json holds a shared pool whose
+questions name the lesson that teaches the idea (the quiz links back to it).
+
 Pure python; no streamlit import.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -39,6 +43,7 @@ class Question:
     options: tuple[str, ...] = ()
     answer: int | tuple[int, ...] | float = 0
     tolerance: float = 0.0
+    source: str = ""  # the bank file it came from (set by load_bank)
 
     def is_correct(self, response) -> bool:
         """Grade a response: an option index, a collection of indices, or a number."""
@@ -157,7 +162,7 @@ def load_bank(directory: Path | str = BANK_DIR) -> list[Question]:
         if not isinstance(entries, list):
             raise QuizBankError(f"{path.name}: the file must hold a JSON list of questions")
         for raw in entries:
-            q = parse_question(raw, path.name)
+            q = dataclasses.replace(parse_question(raw, path.name), source=path.name)
             if q.id in seen:
                 raise QuizBankError(
                     f"{path.name}: question {q.id!r}: id already used in {seen[q.id]}"
@@ -168,4 +173,31 @@ def load_bank(directory: Path | str = BANK_DIR) -> list[Question]:
 
 
 def for_lesson(bank: list[Question], lesson: str) -> list[Question]:
-    return [q for q in bank if q.lesson == lesson]
+    """The lesson's questions: those from its own file (<lesson>.json) first, then those
+    from shared files such as general.json."""
+    mine = [q for q in bank if q.lesson == lesson]
+    return sorted(mine, key=lambda q: q.source != f"{lesson}.json")
+
+
+def draw(bank: list[Question], seed: int, n: int) -> list[Question]:
+    """A reproducible mix of n questions (fewer if the bank is smaller), spread over lessons.
+
+    Lessons are visited round-robin in a seeded order, each contributing its questions in
+    a seeded order, so a quiz of 10 touches up to 10 different lessons.
+    """
+    import random
+
+    rng = random.Random(seed)
+    by_lesson: dict[str, list[Question]] = {}
+    for q in sorted(bank, key=lambda q: q.id):
+        by_lesson.setdefault(q.lesson, []).append(q)
+    lessons = sorted(by_lesson)
+    rng.shuffle(lessons)
+    for name in lessons:
+        rng.shuffle(by_lesson[name])
+    picked: list[Question] = []
+    while len(picked) < n and any(by_lesson.values()):
+        for name in lessons:
+            if by_lesson[name] and len(picked) < n:
+                picked.append(by_lesson[name].pop())
+    return picked

@@ -4,6 +4,18 @@ Each setting has a name (its widget key and URL parameter), a type, a default an
 allowed values. Parsing from a URL is forgiving: anything unknown, malformed or out of
 range falls back to the default and produces a short notice. Nothing is ever evaluated.
 Pure python: no streamlit import (bnlib.ui.widgets turns settings into widgets).
+
+What parses here matches what Streamlit's ``bind="query-params"`` accepts for the widget
+that bnlib.ui.widgets draws (checked against streamlit 1.67's session_state.py and
+query_params.py): booleans are exactly true/false (any case); numbers go through float()
+and an int slider truncates; out-of-range or non-finite numbers fall back to the default;
+choices must equal the option's text exactly; text is cut to its maximum length. So a
+notice appears exactly when the widget ignored the link's value.
+
+Declaring settings: pages and modules declare theirs at import time with
+``register(Setting(...), ...)``, which checks that keys are unique across the app;
+``all_settings()`` lists everything registered so far (tests import the declaring
+modules first, and also find ``Setting(...)`` literals in pages/ by reading the source).
 """
 
 from __future__ import annotations
@@ -13,10 +25,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["float", "int", "choice", "bool"]
+Kind = Literal["float", "int", "choice", "bool", "text"]
+KINDS = ("float", "int", "choice", "bool", "text")
+TEXT_MAX = 64  # default maximum length of a text setting
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+_MAX_RAW = 100  # longer URL values are never parsed
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,18 @@ class Setting:
     help: str = ""
 
     def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"setting {self.key}: kind must be one of {KINDS}, got {self.kind!r}")
+        if not self.key or not self.key.replace("_", "").isalnum():
+            raise ValueError(f"setting {self.key!r}: key must be letters, digits and '_'")
+        if self.kind == "choice" and len(set(map(self.encode, self.choices))) != len(self.choices):
+            raise ValueError(f"setting {self.key}: two choices have the same text")
+        if self.kind == "text" and not (
+            isinstance(self.default, str) and self.allows(self.default)
+        ):
+            raise ValueError(f"setting {self.key}: default must be a string within max length")
+        if self.kind == "bool" and not isinstance(self.default, bool):
+            raise ValueError(f"setting {self.key}: default must be True or False")
         if self.kind == "choice" and self.default not in self.choices:
             raise ValueError(f"setting {self.key}: default {self.default!r} not among choices")
         if self.kind in ("float", "int") and not self.allows(self.default):
@@ -42,6 +67,8 @@ class Setting:
             return value in self.choices
         if self.kind == "bool":
             return isinstance(value, bool)
+        if self.kind == "text":
+            return isinstance(value, str) and len(value) <= self.max_len
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         if self.kind == "int" and int(value) != value:
@@ -52,35 +79,75 @@ class Setting:
         hi = math.inf if self.max is None else self.max
         return lo <= value <= hi
 
+    @property
+    def max_len(self) -> int:
+        return int(self.max) if self.kind == "text" and self.max is not None else TEXT_MAX
+
     def parse(self, raw: str):
-        """A value from its URL text; ValueError when it is not allowed."""
-        text = str(raw).strip()
-        if len(text) > 64:
+        """A value from its URL text; ValueError when the widget would not accept it.
+
+        The rules mirror streamlit's URL binding (see the module docstring), so the
+        value returned is the one the bound widget shows.
+        """
+        text = str(raw)
+        if self.kind == "text":
+            return text[: self.max_len]
+        if len(text) > _MAX_RAW:
             raise ValueError("too long")
         if self.kind == "bool":
             low = text.lower()
-            if low in _TRUE:
+            if low == "true":
                 return True
-            if low in _FALSE:
+            if low == "false":
                 return False
-            raise ValueError("not a yes/no value")
+            raise ValueError("not true or false")
         if self.kind == "choice":
             for c in self.choices:
                 if self.encode(c) == text:
                     return c
             raise ValueError("not one of the choices")
-        value: float | int
-        value = int(text) if self.kind == "int" else float(text)
-        if not self.allows(value):
+        try:
+            number = float(text)  # never eval: float() only reads a number
+        except ValueError:
+            raise ValueError("not a number") from None
+        lo = -math.inf if self.min is None else self.min
+        hi = math.inf if self.max is None else self.max
+        if not (math.isfinite(number) and lo <= number <= hi):
             raise ValueError("out of range")
-        return value
+        return int(number) if self.kind == "int" else number
 
     def encode(self, value) -> str:
         if self.kind == "bool":
             return "true" if value else "false"
+        if self.kind == "text":
+            return str(value)
         if isinstance(value, float):
             return repr(value)
         return str(value)
+
+
+_REGISTRY: dict[str, Setting] = {}
+
+
+def register(*settings: Setting) -> tuple[Setting, ...]:
+    """Declare shareable settings; returns them. Keys must be unique across the app.
+
+    Registering the same definition twice (a module re-imported, a page rerun) is fine;
+    a different definition under a key already taken is a ValueError.
+    """
+    for s in settings:
+        if not isinstance(s, Setting):
+            raise TypeError(f"register() takes Setting objects, got {type(s).__name__}")
+        old = _REGISTRY.get(s.key)
+        if old is not None and old != s:
+            raise ValueError(f"setting key {s.key!r} is already declared differently")
+        _REGISTRY[s.key] = s
+    return settings
+
+
+def all_settings() -> list[Setting]:
+    """Every setting registered so far, by key."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def parse_query(
@@ -90,6 +157,8 @@ def parse_query(
 
     query values may be strings or lists of strings (repeated parameters: the last wins).
     Keys that belong to no setting are left alone (other pages may own them).
+    Notices name the setting and the default used, never the raw value: URL text is
+    not echoed back into the page, where markdown could turn it into a link.
     """
     values: dict[str, Any] = {}
     notices: list[str] = []
@@ -102,10 +171,14 @@ def parse_query(
             raw = raw[-1] if raw else ""
         try:
             values[s.key] = s.parse(raw)
-        except (ValueError, TypeError, OverflowError):
-            shown = str(raw)[:20]
+        except (ValueError, TypeError, OverflowError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else "malformed"
+            default = s.encode(s.default) if s.kind != "text" else "(empty)"
+            if s.kind == "text" and s.default:
+                default = s.default
             notices.append(
-                f"Ignored link setting {s.key}={shown!r}; using the default {s.encode(s.default)}."
+                f"The link's value for {s.label or s.key} was ignored ({reason}); "
+                f"using the default, {default}."
             )
     return values, notices
 
@@ -117,3 +190,56 @@ def encode_query(settings: Iterable[Setting], values: Mapping[str, Any]) -> dict
         for s in settings
         if s.key in values and values[s.key] != s.default
     }
+
+
+def settings_for_dataclass(
+    cls,
+    prefix: str,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    choices: Mapping[str, Iterable] | None = None,
+    labels: Mapping[str, str] | None = None,
+    only: Iterable[str] | None = None,
+) -> tuple[Setting, ...]:
+    """Settings for the fields of a config dataclass (for example the lab's TrainConfig),
+    so a whole configuration can travel in a link. Each field becomes the setting
+    `prefix + name` with the field's default: bool -> bool, int/float -> int/float
+    within `bounds[name]` (unbounded if absent), str -> choice among `choices[name]`.
+    `only` limits the fields. Returns them unregistered; pass them to register().
+    """
+    import dataclasses
+
+    bounds = bounds or {}
+    choices = choices or {}
+    labels = labels or {}
+    keep = set(only) if only is not None else None
+    out = []
+    for f in dataclasses.fields(cls):
+        if keep is not None and f.name not in keep:
+            continue
+        default = f.default
+        lo, hi = bounds.get(f.name, (None, None))
+        common = dict(label=labels.get(f.name, f.name.replace("_", " ")))
+        if isinstance(default, bool):
+            s = Setting(prefix + f.name, "bool", default, **common)
+        elif isinstance(default, int):
+            s = Setting(prefix + f.name, "int", default, min=lo, max=hi, **common)
+        elif isinstance(default, float):
+            s = Setting(prefix + f.name, "float", default, min=lo, max=hi, **common)
+        elif isinstance(default, str) and f.name in choices:
+            s = Setting(
+                prefix + f.name, "choice", default, choices=tuple(choices[f.name]), **common
+            )
+        else:
+            raise ValueError(f"{cls.__name__}.{f.name}: no setting kind for {default!r}")
+        out.append(s)
+    return tuple(out)
+
+
+def dataclass_from_query(cls, prefix: str, settings: Iterable[Setting], query: Mapping[str, Any]):
+    """(instance of cls, notices) from a URL query: malformed values fall back to the
+    field defaults. The inverse of encode_query(settings, dataclasses.asdict(obj) with
+    the prefix added)."""
+    settings = list(settings)
+    values, notices = parse_query(settings, query)
+    fields = {s.key[len(prefix) :]: values[s.key] for s in settings if s.key.startswith(prefix)}
+    return cls(**fields), notices

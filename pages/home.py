@@ -5,7 +5,7 @@ import streamlit as st
 from bnlib import batchnorm, signals
 from bnlib.settings import Setting
 from bnlib.ui import progress
-from bnlib.ui.registry import lessons, page_by_url
+from bnlib.ui.course_map import render_course_map
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.home import before_after_strip
 
@@ -62,13 +62,8 @@ def demo() -> None:
 demo()
 
 st.subheader("The course")
-done, passed = progress.visited(), progress.passed()
-cols = st.columns(2)
-for i, spec in enumerate(lessons() + [page_by_url("training-lab")]):
-    mark = " ✓" if spec.url_path in passed else (" ·" if spec.url_path in done else "")
-    with cols[i % 2]:
-        if spec.exists:
-            st.page_link(spec.path, label=f"{spec.title}{mark}", icon=spec.icon)
-        else:
-            st.markdown(f"{spec.title} *(coming soon)*")
-        st.caption(spec.blurb)
+st.markdown(
+    "Eleven short lessons, each built around something to move or run, then the training "
+    "lab where you can watch BN change a real network's learning."
+)
+render_course_map()

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,10 @@ def wait_healthy(base_url: str, proc: subprocess.Popen | None = None, timeout: f
     raise RuntimeError(f"{base_url} not healthy after {timeout}s")
 
 
-def start_streamlit(port: int, script: str = "app.py", extra: list[str] | None = None, log=None):
+def start_streamlit(port: int, extra: list[str] | None = None, log=None):
+    """`python -m bnlib.ui.serve` (streamlit run app.py, as `make run` starts it)."""
     cmd = [
-        sys.executable, "-m", "streamlit", "run", script,
+        sys.executable, "-m", "bnlib.ui.serve",
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
         *(extra or []),
@@ -73,24 +75,30 @@ def require_browser() -> None:
     pytest.skip(msg)
 
 
+@contextmanager
+def running_app(log_dir: Path):
+    """Start the app on a free loopback port; yield its base URL; stop it afterwards."""
+    port = free_port()
+    with open(log_dir / f"streamlit-{port}.log", "w") as log:
+        proc = start_streamlit(port, log=log)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_healthy(base, proc)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """Base URL of `streamlit run app.py` on a free loopback port, for the whole session."""
+    """Base URL of the app (as `make run` starts it) for the whole test session."""
     require_browser()
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115
-    proc = start_streamlit(port, log=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, proc)
+    with running_app(tmp_path_factory.mktemp("server")) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")

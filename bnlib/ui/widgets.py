@@ -1,12 +1,44 @@
-"""Widgets made from bnlib.settings.Setting: keyed, mirrored in the URL, kept across pages."""
+"""Widgets made from bnlib.settings.Setting: keyed, mirrored in the URL, kept across pages.
+
+Usage in a page (declare once at module level, then read the values):
+
+    S_BATCH = Setting("bs_batch", "int", 32, "Batch size", min=2, max=256)
+    register(S_BATCH)
+    link_notices([S_BATCH])          # before the widgets: see below
+    m = setting_widget(S_BATCH)
+
+Why link_notices must come before the widgets: when a bound widget is created,
+streamlit (1.67, session_state._seed_widget_from_url) silently drops a URL value it
+cannot use and removes the parameter from st.query_params. The sidebar takes a snapshot
+of the query at the start of every run (``snapshot_query``), so link_notices also works
+after the widgets, as long as the app's sidebar ran first.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 import streamlit as st
 
 from bnlib.settings import Setting, parse_query
+
+_SNAPSHOT_KEY = "_link_query_snapshot"
+
+
+def snapshot_query() -> None:
+    """Remember this run's URL query before any bound widget can clean it up."""
+    with contextlib.suppress(Exception):  # no session (bare script): nothing to keep
+        st.session_state[_SNAPSHOT_KEY] = st.query_params.to_dict()
+
+
+def _query() -> dict:
+    try:
+        current = st.query_params.to_dict()
+    except Exception:  # pragma: no cover - query params unavailable outside a session
+        return {}
+    snap = st.session_state.get(_SNAPSHOT_KEY) or {}
+    return {**current, **snap}
 
 
 def setting_widget(s: Setting, container=None, label: str | None = None, **extra):
@@ -14,6 +46,8 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
 
     The widget's key is the setting's key; its value is bound to the URL query parameter
     of the same name (so a copied link reproduces the view) and persists for the session.
+    float/int -> slider, bool -> toggle, numeric choices -> select_slider,
+    other choices -> selectbox, text -> text_input (cut to the setting's max length).
     """
     box = container if container is not None else st
     common = dict(
@@ -37,19 +71,23 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
         )
     if s.kind == "bool":
         return box.toggle(text, value=bool(s.default), **common)
+    if s.kind == "text":
+        return box.text_input(text, value=s.default, max_chars=s.max_len, **common)
     options = list(s.choices)
     if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in options):
         return box.select_slider(text, options=options, value=s.default, **common)
     return box.selectbox(text, options=options, index=options.index(s.default), **common)
 
 
-def link_notices(settings: Iterable[Setting]) -> list[str]:
-    """Show a small notice for link parameters that were malformed or out of range."""
-    try:
-        query = st.query_params.to_dict()
-    except Exception:  # pragma: no cover - query params unavailable outside a session
-        return []
-    _, notices = parse_query(list(settings), query)
+def link_notices(settings: Iterable[Setting], container=None) -> list[str]:
+    """Show a small notice for each link parameter that was malformed or out of range.
+
+    The notice names the setting and the default used; the URL's text itself is never
+    shown (so nothing from a link can be rendered as markdown or HTML). Returns the
+    notices, for tests.
+    """
+    _, notices = parse_query(list(settings), _query())
+    box = container if container is not None else st
     for n in notices:
-        st.caption(f":material/link_off: {n}")
+        box.caption(f":material/link_off: {n}")
     return notices

@@ -1,0 +1,395 @@
+"""Figure builders for lessons 7-9 and the reference page.
+
+Arrays and options in, a plotly Figure out; nothing here calls streamlit. Histograms are
+binned with numpy and drawn as bars; long time series are thinned before drawing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from bnlib.viz import palette as pal
+
+MAX_POINTS = 2000  # per trace: more points than pixels only slows the browser
+
+
+def binned(values: np.ndarray, bins: int = 60, lo: float | None = None, hi: float | None = None):
+    """(centers, widths, share) of a histogram, share summing to 1 over the finite values."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    lo = float(v.min()) if lo is None else lo
+    hi = float(v.max()) if hi is None else hi
+    if hi <= lo:  # a constant: one narrow bar
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+    return (edges[:-1] + edges[1:]) / 2, np.diff(edges), counts / v.size
+
+
+def thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices of at most max_points evenly spaced samples out of n."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def _bars(values, color, name, bins=60, lo=None, hi=None, showlegend=True, opacity=0.85):
+    x, w, share = binned(values, bins, lo, hi)
+    return go.Bar(
+        x=x,
+        y=share,
+        width=w,
+        marker_color=color,
+        opacity=opacity,
+        name=name,
+        showlegend=showlegend,
+        hovertemplate="%{x:.2f}: %{y:.1%}<extra>" + name + "</extra>",
+    )
+
+
+def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(**pal.LAYOUT, height=height, bargap=0, barmode="overlay")
+    if title:
+        fig.update_layout(title=dict(text=title, x=0, xanchor="left"))
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    return fig
+
+
+# --- lesson 7: placement -------------------------------------------------------------
+
+
+def placement_figure(
+    received_before: np.ndarray,
+    received_after: np.ndarray,
+    out_before: np.ndarray,
+    out_after: np.ndarray,
+    act: str,
+    saturation_edge: float | None = None,
+    bins: int = 60,
+) -> go.Figure:
+    """2x2 histograms: what the nonlinearity receives (top) and what the block emits (bottom),
+    for BN before the activation (left) and after it (right). Flat tails shaded."""
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        shared_yaxes=True,
+        vertical_spacing=0.18,
+        horizontal_spacing=0.06,
+        subplot_titles=(
+            f"BN before {act}: {act} receives BN(z)",
+            f"BN after {act}: {act} receives z",
+            f"block output {act}(BN(z))",
+            f"block output BN({act}(z))",
+        ),
+    )
+    top = np.concatenate([np.ravel(received_before), np.ravel(received_after)])
+    lo, hi = np.percentile(top, [0.5, 99.5])
+    lo, hi = min(lo, -4.0), max(hi, 4.0)
+    fig.add_trace(
+        _bars(np.clip(received_before, lo, hi), pal.WITH_BN, "BN before", bins, lo, hi), 1, 1
+    )
+    fig.add_trace(_bars(np.clip(received_after, lo, hi), pal.NO_BN, "BN after", bins, lo, hi), 1, 2)
+    bottom = np.concatenate([np.ravel(out_before), np.ravel(out_after)])
+    blo, bhi = np.percentile(bottom, [0.5, 99.5])
+    fig.add_trace(
+        _bars(np.clip(out_before, blo, bhi), pal.WITH_BN, "BN before", bins, blo, bhi, False),
+        2,
+        1,
+    )
+    fig.add_trace(
+        _bars(np.clip(out_after, blo, bhi), pal.NO_BN, "BN after", bins, blo, bhi, False), 2, 2
+    )
+    if saturation_edge is not None:
+        for col in (1, 2):
+            for x0, x1 in ((lo, -saturation_edge), (saturation_edge, hi)):
+                if x1 > x0:
+                    fig.add_vrect(
+                        x0=x0, x1=x1, fillcolor=pal.SATURATED, line_width=0, row=1, col=col
+                    )
+    elif act == "relu":
+        for col in (1, 2):
+            fig.add_vrect(x0=lo, x1=0, fillcolor=pal.SATURATED, line_width=0, row=1, col=col)
+    fig.update_xaxes(range=[lo, hi], row=1)
+    fig.update_yaxes(tickformat=".0%", title_text="share", col=1)
+    fig.update_xaxes(title_text="value", row=2)
+    return _layout(fig, 560)
+
+
+# --- lesson 8: convolutions ----------------------------------------------------------
+
+
+def feature_maps_figure(
+    images: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    channel_name: str,
+) -> go.Figure:
+    """Rows: input digits, one channel's map before BN, the same after BN; one column per image.
+
+    images (k, H, W); before, after (k, h, w). Each row shares one colour scale.
+    """
+    k = images.shape[0]
+    fig = make_subplots(
+        rows=3,
+        cols=k,
+        horizontal_spacing=0.01,
+        vertical_spacing=0.06,
+        row_titles=["input", f"{channel_name}: before BN", "after BN"],
+    )
+    rows = (
+        (images, "Greys", 0.0, float(images.max()) or 1.0, None),
+        (before, "RdBu_r", *_symmetric(before), 0.5),
+        (after, "RdBu_r", *_symmetric(after), 0.15),
+    )
+    for r, (arr, scale, zmin, zmax, _) in enumerate(rows, start=1):
+        for c in range(k):
+            fig.add_trace(
+                go.Heatmap(
+                    z=arr[c][::-1],  # row 0 of an image at the top
+                    colorscale=scale,
+                    zmin=zmin,
+                    zmax=zmax,
+                    showscale=c == k - 1 and r > 1,
+                    colorbar=dict(len=0.28, y=[0, 0.83, 0.5, 0.15][r], thickness=10),
+                    hovertemplate="%{z:.2f}<extra></extra>",
+                ),
+                r,
+                c + 1,
+            )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor=None)
+    fig.update_layout(**pal.LAYOUT, height=430)
+    fig.update_layout(margin=dict(l=10, r=40, t=20, b=10))
+    return fig
+
+
+def _symmetric(a: np.ndarray) -> tuple[float, float]:
+    m = float(np.max(np.abs(a))) or 1.0
+    return -m, m
+
+
+def channel_histograms_figure(
+    before: np.ndarray, after: np.ndarray, names: Sequence[str], bins: int = 50
+) -> go.Figure:
+    """Per-channel histograms of feature-map values, pooled over (N, H, W), before and after BN.
+
+    before, after: (N, C, H, W).
+    """
+    c = before.shape[1]
+    fig = make_subplots(
+        rows=2,
+        cols=c,
+        shared_yaxes=True,
+        vertical_spacing=0.2,
+        horizontal_spacing=0.03,
+        subplot_titles=[*names, *([""] * c)],
+    )
+    blo, bhi = float(before.min()), float(before.max())
+    alo, ahi = float(after.min()), float(after.max())
+    for j in range(c):
+        fig.add_trace(_bars(before[:, j], pal.RAW, "before BN", bins, blo, bhi, j == 0), 1, j + 1)
+        fig.add_trace(
+            _bars(after[:, j], pal.NORMALIZED, "after BN", bins, alo, ahi, j == 0), 2, j + 1
+        )
+    fig.update_xaxes(range=[blo, bhi], row=1)
+    fig.update_xaxes(range=[alo, ahi], row=2)
+    fig.update_yaxes(tickformat=".0%", col=1)
+    return _layout(fig, 420)
+
+
+# --- lesson 9: signals ---------------------------------------------------------------
+
+
+def signal_figure(
+    x: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    title_in: str = "input",
+    title_out: str = "after BN",
+) -> go.Figure:
+    """Input over time (one panel per column, each on its own scale) above the BN output
+    (all columns on one shared scale). x, y: (n,) or (n, k)."""
+    x2 = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    k = x2.shape[1]
+    idx = thin(x2.shape[0])
+    t = idx
+    titles = [f"{title_in}: {n}" if k > 1 else title_in for n in names] + [title_out]
+    fig = make_subplots(
+        rows=k + 1,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08 if k == 1 else 0.06,
+        subplot_titles=titles,
+    )
+    colors = pal.SEQUENCE
+    for j in range(k):
+        color = pal.RAW if k == 1 else colors[(j + 2) % len(colors)]
+        fig.add_trace(
+            go.Scattergl(
+                x=t,
+                y=x2[idx, j],
+                mode="lines",
+                line=dict(color=color, width=1.2),
+                name=names[j],
+                showlegend=False,
+            ),
+            j + 1,
+            1,
+        )
+        out_color = pal.NORMALIZED if k == 1 else color
+        fig.add_trace(
+            go.Scattergl(
+                x=t,
+                y=y2[idx, j],
+                mode="lines",
+                line=dict(color=out_color, width=1.2),
+                name=names[j],
+                showlegend=k > 1,
+            ),
+            k + 1,
+            1,
+        )
+    fig.update_xaxes(title_text="time step", row=k + 1)
+    return _layout(fig, 240 + 150 * k)
+
+
+def drift_figure(
+    x: np.ndarray,
+    running_mean: np.ndarray,
+    y_whole: np.ndarray,
+    y_stream: np.ndarray,
+) -> go.Figure:
+    """Top: a drifting input with the running mean that tracks it. Bottom: normalized with
+    the statistics of the whole record (drift stays) and with running statistics while
+    streaming (drift removed)."""
+    n = len(x)
+    idx = thin(n)
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        subplot_titles=(
+            "input and its running mean",
+            "normalized: whole-record statistics vs running statistics",
+        ),
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=idx, y=x[idx], mode="lines", name="input", line=dict(color=pal.RAW, width=1)
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=idx,
+            y=running_mean[idx],
+            mode="lines",
+            name="running mean",
+            line=dict(color=pal.RUNNING, width=2.5),
+        ),
+        1,
+        1,
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=idx,
+            y=y_whole[idx],
+            mode="lines",
+            name="whole-record statistics",
+            line=dict(color=pal.BATCH, width=1),
+        ),
+        2,
+        1,
+    )
+    fig.add_trace(
+        go.Scattergl(
+            x=idx,
+            y=y_stream[idx],
+            mode="lines",
+            name="running statistics",
+            line=dict(color=pal.NORMALIZED, width=1),
+        ),
+        2,
+        1,
+    )
+    fig.update_xaxes(title_text="time step", row=2)
+    return _layout(fig, 520)
+
+
+def columns_figure(
+    names: Sequence[str], raw: np.ndarray, out: np.ndarray, max_rows: int = 6
+) -> go.Figure:
+    """One row per column (at most max_rows): raw values (left) and after BN (right), by row
+    number. raw, out: (n, k); NaN cells are drawn as gaps."""
+    k = min(raw.shape[1], max_rows)
+    idx = thin(raw.shape[0])
+    titles = []
+    for j in range(k):
+        titles += [f"{names[j]}: as uploaded", f"{names[j]}: after BN"]
+    fig = make_subplots(
+        rows=k,
+        cols=2,
+        shared_xaxes=True,
+        vertical_spacing=0.35 / max(k, 1) + 0.02,
+        horizontal_spacing=0.07,
+        subplot_titles=titles,
+    )
+    for j in range(k):
+        fig.add_trace(
+            go.Scattergl(
+                x=idx,
+                y=raw[idx, j],
+                mode="lines",
+                line=dict(color=pal.RAW, width=1),
+                name="as uploaded",
+                showlegend=j == 0,
+                connectgaps=False,
+            ),
+            j + 1,
+            1,
+        )
+        fig.add_trace(
+            go.Scattergl(
+                x=idx,
+                y=out[idx, j],
+                mode="lines",
+                line=dict(color=pal.NORMALIZED, width=1),
+                name="after BN",
+                showlegend=j == 0,
+                connectgaps=False,
+            ),
+            j + 1,
+            2,
+        )
+    fig.update_xaxes(title_text="row", row=k)
+    return _layout(fig, 120 + 170 * k)
+
+
+# --- reference: momentum ------------------------------------------------------------
+
+
+def momentum_weights_figure(torch_momentum: float, batches: int = 40) -> go.Figure:
+    """How much each past batch counts in the running average: momentum * (1 - momentum)^k
+    for the batch k steps ago (PyTorch's convention)."""
+    k = np.arange(batches)
+    w = torch_momentum * (1.0 - torch_momentum) ** k
+    fig = go.Figure(
+        go.Bar(
+            x=k,
+            y=w,
+            marker_color=pal.RUNNING,
+            name="weight",
+            hovertemplate="%{x} batches ago: %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="batches ago (0 = the newest)")
+    fig.update_yaxes(title_text="weight in running_mean", rangemode="tozero")
+    return _layout(fig, 300)

@@ -1,0 +1,222 @@
+"""Scale-out for real: two app processes (started with the production entry point) behind
+nginx running the repository's proxy config on loopback ports.
+
+HTTP checks need nginx; the browser check also needs Chromium. CI sets
+BNLAB_REQUIRE_NGINX=1 and BNLAB_REQUIRE_BROWSER=1 so a missing tool fails instead of
+skipping.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from deploy_helpers import (
+    ARM_JS,
+    IDLE_APP,
+    SETTLED_JS,
+    SLIDER,
+    SLIDER_INPUT,
+    START_TIMEOUT,
+    AppServer,
+    Nginx,
+    chromium_available,
+    http_get,
+    launch_chromium,
+    nginx_binary,
+    require,
+    start_app,
+    stop,
+    wait_healthy,
+    write_nginx,
+)
+
+from bnlib.ui.registry import available_pages
+
+COOKIE_SECRET = "test-only-" + uuid.uuid4().hex  # shared by both replicas, like in prod
+
+
+@dataclass
+class Cluster:
+    apps: list[AppServer]
+    nginx: Nginx
+
+    @property
+    def url(self) -> str:
+        return self.nginx.url
+
+    def upstream_ports(self) -> set[int]:
+        return {a.port for a in self.apps}
+
+    def log_lines(self, marker: str) -> list[str]:
+        return [line for line in self.nginx.access_log().splitlines() if marker in line]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    binary = nginx_binary()
+    require("nginx", binary is not None, "BNLAB_REQUIRE_NGINX", "apt-get install nginx")
+    assert binary is not None
+    tmp = tmp_path_factory.mktemp("cluster")
+    env = {"BNLAB_REPLICA": "1", "STREAMLIT_SERVER_COOKIE_SECRET": COOKIE_SECRET}
+    apps = [start_app(tmp, env=env) for _ in range(2)]
+    nginx_proc = None
+    try:
+        for app in apps:
+            wait_healthy(app.url, app.proc, app.log, START_TIMEOUT)
+        nginx = write_nginx(binary, tmp / "nginx", [a.port for a in apps])
+        nginx_proc = subprocess.Popen(
+            nginx.cmd(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        nginx.proc = nginx_proc
+        wait_healthy(nginx.url, nginx_proc, nginx.prefix / "error.log", 30)
+        yield Cluster(apps, nginx)
+    finally:
+        if nginx_proc is not None:
+            stop(nginx_proc)
+        for app in apps:
+            stop(app.proc)
+
+
+def upstream_of(line: str) -> int:
+    m = re.search(r"up=127\.0\.0\.1:(\d+)", line)
+    assert m, line
+    return int(m.group(1))
+
+
+def test_health_and_first_visit_cookie_through_the_proxy(cluster):
+    status, body, headers = http_get(f"{cluster.url}/_stcore/health")
+    assert (status, body.strip()) == (200, b"ok")
+    status, body, headers = http_get(f"{cluster.url}/")
+    assert status == 200 and b"<html" in body.lower()
+    cookies = headers.get_all("Set-Cookie") or []
+    assert any(c.startswith("bnlab_route=") and "HttpOnly" in c for c in cookies), cookies
+    assert headers.get("Server", "") in {"nginx", ""}, "no version in the Server header"
+    # A returning visitor is not handed a new cookie.
+    _, _, again = http_get(f"{cluster.url}/", headers={"Cookie": "bnlab_route=abc"})
+    assert not any("bnlab_route" in c for c in again.get_all("Set-Cookie") or [])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_stcore/metrics",
+        "/_stcore/metrics?format=proto",
+        "/_stcore/metrics/",
+        "/_stcore//metrics",
+        "/_stcore/%6detrics",
+        "/_stcore/./metrics",
+    ],
+)
+def test_metrics_are_blocked_at_the_proxy(cluster, path):
+    status, body, _ = http_get(cluster.url + path)
+    assert status in {403, 404}, (path, status, body[:200])
+    assert b"session" not in body.lower()
+
+
+def test_metrics_would_be_public_without_the_proxy(cluster):
+    # Why the block matters: the app itself answers, so the proxy is what protects it.
+    status, _, _ = http_get(f"{cluster.apps[0].url}/_stcore/metrics")
+    assert status == 200
+
+
+def test_sticky_by_cookie_not_by_address(cluster):
+    run = uuid.uuid4().hex[:8]
+    # One visitor: every request lands on the same replica.
+    for i in range(10):
+        http_get(f"{cluster.url}/_stcore/health?p={run}-a{i}", headers={"Cookie": "bnlab_route=v1"})
+    same = {upstream_of(line) for line in cluster.log_lines(f"p={run}-a")}
+    assert len(same) == 1 and same <= cluster.upstream_ports()
+    # Many visitors from one address (a classroom behind NAT) still use both replicas.
+    for i in range(24):
+        http_get(
+            f"{cluster.url}/_stcore/health?p={run}-b{i}", headers={"Cookie": f"bnlab_route=u{i}"}
+        )
+    spread = {upstream_of(line) for line in cluster.log_lines(f"p={run}-b")}
+    assert spread == cluster.upstream_ports()
+    # A first visit is routed by the id it is then given as its cookie.
+    _, _, headers = http_get(f"{cluster.url}/?p={run}-c0")
+    cookie = next(c for c in headers.get_all("Set-Cookie") if c.startswith("bnlab_route="))
+    value = cookie.split(";")[0].split("=", 1)[1]
+    for i in range(1, 6):
+        http_get(
+            f"{cluster.url}/_stcore/health?p={run}-c{i}", headers={"Cookie": f"bnlab_route={value}"}
+        )
+    first_visit = {upstream_of(line) for line in cluster.log_lines(f"p={run}-c")}
+    assert len(first_visit) == 1
+
+
+@pytest.mark.browser
+def test_browser_session_through_the_proxy_moves_a_slider(cluster):
+    require("chromium", chromium_available(), "BNLAB_REQUIRE_BROWSER", "apt-get install chromium")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    import sys
+
+    from deploy_helpers import ROOT  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT))
+
+    with playwright_api.sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            context = browser.new_context()
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+            # The home page renders through the proxy: that takes a working WebSocket.
+            page.goto(cluster.url + "/", wait_until="domcontentloaded")
+            page.wait_for_selector(IDLE_APP, timeout=60_000)
+            page.wait_for_selector("[data-testid='stMain'] h1", timeout=30_000)
+            assert page.locator("[data-testid='stException']").count() == 0
+
+            # The first slider on the home page, else on the first page that has one.
+            def has_slider() -> bool:
+                try:
+                    page.wait_for_selector(SLIDER, timeout=5_000)
+                    return True
+                except playwright_api.TimeoutError:
+                    return False
+
+            found = has_slider()
+            for spec in [s for s in available_pages() if s.url_path != "home"]:
+                if found:
+                    break
+                page.goto(f"{cluster.url}/{spec.url_path}", wait_until="domcontentloaded")
+                page.wait_for_selector(IDLE_APP, timeout=60_000)
+                found = has_slider()
+            if not found:
+                pytest.skip("no page has a slider yet")
+
+            thumb = page.locator(SLIDER).first.locator(SLIDER_INPUT).first
+            before = thumb.input_value() if thumb.evaluate("e => 'value' in e") else None
+            page.evaluate(ARM_JS, 0)
+            thumb.focus()
+            # At the top of its range ArrowRight does nothing: go down instead.
+            at_max = thumb.evaluate("e => e.max !== undefined && e.value === e.max")
+            page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+            page.wait_for_function(SETTLED_JS, arg=300, timeout=30_000)
+
+            after = thumb.input_value() if before is not None else None
+            assert after != before, "the slider did not move"
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert not errors, errors
+        finally:
+            browser.close()
+
+    # The session's WebSocket was upgraded by nginx, and all of this browser's requests
+    # went to one replica.
+    stream = cluster.log_lines("GET /_stcore/stream")
+    assert any(" 101 " in line for line in stream), stream
+    routes: dict[str, set[int]] = {}
+    for line in cluster.nginx.access_log().splitlines():
+        m = re.search(r"route=(\S+)", line)
+        if m and m.group(1) != "-" and "up=127" in line:
+            routes.setdefault(m.group(1), set()).add(upstream_of(line))
+    browser_routes = {r: ups for r, ups in routes.items() if len(r) == 32}
+    assert browser_routes, "the browser never sent its bnlab_route cookie"
+    assert all(len(ups) == 1 for ups in browser_routes.values()), browser_routes
