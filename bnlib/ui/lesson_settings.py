@@ -6,7 +6,7 @@ copied link reproduces the view, random seed included.
 
 from __future__ import annotations
 
-from bnlib.settings import Setting
+from bnlib.settings import Setting, register
 from bnlib.signals import DISTRIBUTIONS, SIGNALS
 
 SEED_MAX = 9999
@@ -169,4 +169,4 @@ L6_TIMING_N = Setting(
 L6_SEED = seed_setting("l6")
 L6 = (L6_BATCH, L6_GAMMA, L6_EPS, L6_TORCH, L6_TIMING_N, L6_SEED)
 
-ALL = L1 + L2 + L3 + L4 + L5 + L6
+ALL = register(*L1, *L2, *L3, *L4, *L5, *L6)  # keys are unique app-wide
