@@ -52,10 +52,11 @@ def wait_healthy(base_url: str, proc: subprocess.Popen | None = None, timeout: f
     raise RuntimeError(f"{base_url} not healthy after {timeout}s")
 
 
-def start_streamlit(port: int, extra: list[str] | None = None, log=None):
-    """`python -m bnlib.ui.serve` (streamlit run app.py, as `make run` starts it)."""
+def start_streamlit(port: int, script: str | None = None, extra: list[str] | None = None, log=None):
+    """Serve the app as `make run` does (`python -m bnlib.ui.serve`), or another script."""
+    launcher = ["-m", "bnlib.ui.serve"] if script is None else ["-m", "streamlit", "run", script]
     cmd = [
-        sys.executable, "-m", "bnlib.ui.serve",
+        sys.executable, *launcher,
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
         *(extra or []),
