@@ -96,13 +96,14 @@ def _fetch(url: str, dest: Path, timeout: float = 20.0) -> None:
     tmp.replace(dest)
 
 
-def load_mnist(cache_dir: Path = CACHE_DIR, fetch=_fetch) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(cache_dir: Path | None = None, fetch=None) -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 60k training images as (60000, 784) float64 in [0, 255] and labels.
 
     Files are downloaded once into `cache_dir` and their md5 checked every time; raises
     OSError (no network, bad checksum) with a message a learner can act on.
     """
-    cache_dir = Path(cache_dir)
+    cache_dir = Path(cache_dir or CACHE_DIR)
+    fetch = fetch or _fetch
     cache_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, md5 in MNIST_FILES.items():

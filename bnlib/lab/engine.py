@@ -328,7 +328,7 @@ class _Stack:
 
     # -- forward --
 
-    def _norm(self, kind, z, layer, gamma, beta, mode, chunk):
+    def _norm(self, kind, z, layer, gamma, beta, mode, chunk, mask=None):
         """Normalize z (R, N, F). mode: "train" (batch stats, update running stats),
         "batch" (batch stats, no update), "eval" (running stats). chunk: batch size of stats."""
         R, N, Fd = z.shape
@@ -360,13 +360,14 @@ class _Stack:
             ).detach()
             xhat = xhat * r + d
         if mode == "train" and kind in STATS_NORMS:
-            self._pending_stats.append((layer, kind, mu.detach()[:, 0], var.detach()[:, 0], chunk))
+            # mask: the runs that really use this kind here (others just share the compute)
+            self._pending_stats.append((layer, mask, mu.detach()[:, 0], var.detach()[:, 0], chunk))
         return torch.addcmul(beta, xhat.view(R, N, Fd), gamma)
 
     def _apply_slot(self, slot, z, layer, gamma, beta, mode, chunk):
         out = z
         for kind, mask in slot:
-            y = self._norm(kind, z, layer, gamma, beta, mode, chunk)
+            y = self._norm(kind, z, layer, gamma, beta, mode, chunk, mask)
             out = y if mask is None else torch.where(mask, y, out)
         if slot and self.noisy and mode == "train":
             R, _, Fd = z.shape
@@ -411,10 +412,18 @@ class _Stack:
     def commit_stats(self) -> None:
         """Fold the last training forward's batch statistics into the running averages."""
         with torch.no_grad():
-            for layer, _kind, mu, var, m in self._pending_stats:
+            for layer, mask, mu, var, m in self._pending_stats:
                 mom = self.bn_mom
-                self.running_mean[layer].mul_(1 - mom).add_(mom * mu)
-                self.running_var[layer].mul_(1 - mom).add_(mom * var * (m / max(1, m - 1)))
+                rm, rv = self.running_mean[layer], self.running_var[layer]
+                new_mean = (1 - mom) * rm + mom * mu
+                new_var = (1 - mom) * rv + mom * var * (m / max(1, m - 1))  # unbiased, as PyTorch
+                if mask is not None:
+                    new_mean, new_var = (
+                        torch.where(mask, new_mean, rm),
+                        torch.where(mask, new_var, rv),
+                    )
+                rm.copy_(new_mean)
+                rv.copy_(new_var)
         self._pending_stats = []
 
     # -- optimizer --
@@ -567,7 +576,7 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
         if not act_np.any():
             break
         total = losses.sum() if act_np.all() else losses[torch.as_tensor(act_np, device=dev)].sum()
-        grads = torch.autograd.grad(total, params)
+        grads = torch.autograd.grad(total, params, allow_unused=True, materialize_grads=True)
         grad = torch.cat([g.reshape(-1) for g in grads])
         stack.commit_stats()
         do_diag = k % diag_every == 0 or k == steps
@@ -678,13 +687,13 @@ def run_comparison(
 class BatchRenorm1d(nn.Module):
     """Batch renormalization (Ioffe 2017) for (N, F) inputs, running stats PyTorch-style."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, rmax=3.0, dmax=5.0):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, rmax=3.0, dmax=5.0, dtype=None):
         super().__init__()
         self.eps, self.momentum, self.rmax, self.dmax = eps, momentum, rmax, dmax
-        self.weight = nn.Parameter(torch.ones(num_features))
-        self.bias = nn.Parameter(torch.zeros(num_features))
-        self.register_buffer("running_mean", torch.zeros(num_features))
-        self.register_buffer("running_var", torch.ones(num_features))
+        self.weight = nn.Parameter(torch.ones(num_features, dtype=dtype))
+        self.bias = nn.Parameter(torch.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_mean", torch.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_var", torch.ones(num_features, dtype=dtype))
 
     def forward(self, x):
         if not self.training:
@@ -708,7 +717,7 @@ def _activation_module(name: str) -> nn.Module:
 
 def _to_sequential(stack: _Stack, j: int) -> nn.Sequential:
     """Run j of a stack as ordinary PyTorch modules (norm noise is not carried over)."""
-    cfg, L = stack.cfgs[j], stack.L
+    cfg, L, dt = stack.cfgs[j], stack.L, stack.dtype  # build in the run's dtype: exact copies
     p = [t.detach()[j] for t in stack.views()]
     Ws, bs, gammas, betas = (
         p[: L + 1],
@@ -719,7 +728,7 @@ def _to_sequential(stack: _Stack, j: int) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i in range(L + 1):
         has_bias = bool(stack.bias_on[i][j])
-        lin = nn.Linear(stack.dims[i], stack.dims[i + 1], bias=has_bias)
+        lin = nn.Linear(stack.dims[i], stack.dims[i + 1], bias=has_bias, dtype=dt)
         with torch.no_grad():
             lin.weight.copy_(Ws[i].T)
             if has_bias:
@@ -729,15 +738,15 @@ def _to_sequential(stack: _Stack, j: int) -> nn.Sequential:
             break
         norm = None
         if cfg.norm in ("bn_before", "bn_after"):
-            norm = nn.BatchNorm1d(cfg.width, eps=cfg.eps, momentum=cfg.bn_momentum)
+            norm = nn.BatchNorm1d(cfg.width, eps=cfg.eps, momentum=cfg.bn_momentum, dtype=dt)
         elif cfg.norm == "batch_renorm":
             norm = BatchRenorm1d(
-                cfg.width, cfg.eps, cfg.bn_momentum, cfg.renorm_rmax, cfg.renorm_dmax
+                cfg.width, cfg.eps, cfg.bn_momentum, cfg.renorm_rmax, cfg.renorm_dmax, dt
             )
         elif cfg.norm == "layer":
-            norm = nn.LayerNorm(cfg.width, eps=cfg.eps)
+            norm = nn.LayerNorm(cfg.width, eps=cfg.eps, dtype=dt)
         elif cfg.norm == "group":
-            norm = nn.GroupNorm(cfg.groups, cfg.width, eps=cfg.eps)
+            norm = nn.GroupNorm(cfg.groups, cfg.width, eps=cfg.eps, dtype=dt)
         if norm is not None:
             with torch.no_grad():
                 norm.weight.copy_(gammas[i][0])
