@@ -637,6 +637,7 @@ def run_comparison(
     # Load data and group runs by shape.
     groups: dict[tuple, list[int]] = {}
     datasets: dict[tuple, Dataset] = {}
+    new_runs: list[RunResult] = []
     for i, (lab, cfg) in enumerate(pairs):
         data = load_dataset(
             cfg.dataset, cfg.n_samples, cfg.val_fraction, cfg.standardize, cfg.data_seed
@@ -647,7 +648,8 @@ def run_comparison(
         datasets[key] = data
         groups.setdefault(key, []).append(i)
         steps = key[11]
-        result.runs.append(RunResult(lab, cfg, steps))
+        new_runs.append(RunResult(lab, cfg, steps))
+    result.runs.extend(new_runs)  # in one go, so a reader on another thread sees all or none
     progress = Progress(0, sum(r.total_steps for r in result.runs), 0.0)
     devices = set()
     try:
@@ -666,7 +668,7 @@ def run_comparison(
                 torch.as_tensor(data.y_val, device=dev),
             )
             stack = _Stack(cfgs, data, dev)
-            runs = [result.runs[i] for i in members]
+            runs = [new_runs[i] for i in members]
             if _keep is not None:
                 _keep[key] = (stack, members)
             _train_stack(stack, data_t, runs, key[11], callback, cancel, progress, t0)
