@@ -175,13 +175,14 @@ def axes_section() -> None:
             ),
         )
     with right:
-        st.latex(FORMULAS[kind])
+        for line in FORMULAS[kind].split(r", \quad "):
+            st.latex(line)
         st.latex(
             r"\hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma \hat x + \beta"
         )
         st.code(CALLS[kind], language="python")
         a, b = st.columns(2)
-        a.metric("Mean/variance pairs for this block", count)
+        a.metric("Mean/variance pairs", count)
         b.metric("Values per pair", int(m.sum()))
         st.caption(
             f"Checked on random numbers (mean 3, std 2) through bnlib: the blue values "
@@ -208,7 +209,7 @@ small version of the same sweep: the digits MLP with each normalization at batch
 )
 st.table(
     [
-        {"Images per GPU": n, "BN error (%)": b, "GN error (%)": g}
+        {"Images per GPU": str(n), "BN error (%)": f"{b:.1f}", "GN error (%)": f"{g:.1f}"}
         for n, b, g in zip(WU_HE["images_per_gpu"], WU_HE["bn"], WU_HE["gn"], strict=True)
     ],
     border="horizontal",

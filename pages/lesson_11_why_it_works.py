@@ -228,9 +228,9 @@ st.markdown(
 effective beta-smoothness did *not* follow: it came out 0.8 to 1 times BN's, that is,
 slightly *higher* with BN. At 0.1 the nets without BN barely move early on (the default
 initialization shrinks the signal layer by layer), their landscape looks flat, and the
-comparison is mixed. Santurkar et al. report up to two orders of magnitude on deep conv
-nets; a three-layer MLP on 8x8 digits is a much gentler problem. The direction agrees for
-the first two measures; the size does not.
+comparison is mixed. Santurkar et al. report all three measures smaller with BN, by up to
+two orders of magnitude, on deep conv nets; a three-layer MLP on 8x8 digits is a much
+gentler problem. The direction agrees for the first two measures; the size does not.
 """
 )
 

@@ -340,9 +340,11 @@ def landscape_figure(
             3,
             1,
         )
-    fig.update_yaxes(type="log", row=2, col=1)
-    fig.update_yaxes(type="log", row=3, col=1)
+    for row in (1, 2, 3):  # values span orders of magnitude
+        fig.update_yaxes(type="log", row=row, col=1)
     fig.update_yaxes(title="loss", row=1, col=1)
     fig.update_xaxes(title="training step", row=3, col=1)
     fig.update_annotations(font_size=12, x=0, xanchor="left")
-    return _layout(fig, height)
+    _layout(fig, height)
+    fig.update_layout(margin=dict(t=80), legend=dict(y=1.06))  # legend clear of the titles
+    return fig

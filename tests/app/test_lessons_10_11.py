@@ -66,7 +66,7 @@ def test_each_normalization_shows_its_statistics(alternatives, kind, count):
     at = alternatives
     at.selectbox(key="l10_kind").set_value(kind).run()
     ok(at)
-    assert metrics(at)["Mean/variance pairs for this block"] == str(count)
+    assert metrics(at)["Mean/variance pairs"] == str(count)
     fig = chart(at, "l10_block")
     assert fig["data"][-1]["type"] == "mesh3d"
     assert any(kind in str(lat.value).lower() or "mu" in str(lat.value) for lat in at.latex)
@@ -78,7 +78,7 @@ def test_group_count_changes_the_pairs(alternatives):
     for g, pairs in ((1, 4), (3, 12), (6, 24)):
         at.select_slider(key="l10_groups").set_value(g).run()
         ok(at)
-        assert metrics(at)["Mean/variance pairs for this block"] == str(pairs)
+        assert metrics(at)["Mean/variance pairs"] == str(pairs)
 
 
 def test_online_norm_widgets(alternatives):
