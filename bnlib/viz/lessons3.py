@@ -340,8 +340,9 @@ def landscape_figure(
             3,
             1,
         )
-    for row in (1, 2, 3):  # values span orders of magnitude
+    for row in (1, 2):  # values span orders of magnitude
         fig.update_yaxes(type="log", row=row, col=1)
+    fig.update_yaxes(rangemode="tozero", row=3, col=1)
     fig.update_yaxes(title="loss", row=1, col=1)
     fig.update_xaxes(title="training step", row=3, col=1)
     fig.update_annotations(font_size=12, x=0, xanchor="left")
