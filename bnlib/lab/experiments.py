@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bnlib.lab.config import NORM_LABELS, TrainConfig, steps_per_epoch
+from bnlib.lab.config import TrainConfig
 from bnlib.lab.data import load_dataset
 from bnlib.lab.engine import BatchRenorm1d, batch_order, build_model, run_comparison
 
@@ -420,13 +419,3 @@ def landscape_experiment(
         loss[label], change[label], gnorm[label] = np.array(L), np.array(C), np.array(G)
         acc[label] = _accuracy(model, x_va, y_va)
     return LandscapeResult(LANDSCAPE_LABELS, probe_steps, mult, lr, loss, change, gnorm, acc)
-
-
-def label(norm: str) -> str:
-    return NORM_LABELS.get(norm, norm)
-
-
-def steps_for(epochs: float, batch_size: int) -> int:
-    """Steps that `epochs` passes over the digits' training split take at `batch_size`."""
-    n = len(_data(BASE)[0].y_train)
-    return max(1, math.ceil(epochs * steps_per_epoch(batch_size, n)))
