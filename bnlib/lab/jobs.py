@@ -1,0 +1,209 @@
+"""Background training for the page: a job (thread + stop event + live result) and a
+server-wide queue that caps how many jobs train at once. No streamlit in here: the page
+keeps the queue in st.cache_resource and the job in st.session_state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from bnlib.lab.config import TrainConfig, validate
+from bnlib.lab.engine import Comparison, Progress, run_comparison
+
+__all__ = ["Job", "TrainingQueue", "cap_torch_threads", "curve_arrays", "diag_arrays"]
+
+
+def cap_torch_threads(n: int = 1) -> None:
+    """Small nets gain nothing from more threads, and several users would fight over them."""
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+class TrainingQueue:
+    """First come, first served; at most `capacity` jobs train at the same time."""
+
+    def __init__(self, capacity: int | None = None):
+        self.capacity = max(1, capacity or os.cpu_count() or 1)
+        self._cond = threading.Condition()
+        self._waiting: list[int] = []  # job ids in arrival order
+        self._running: set[int] = set()
+
+    def acquire(self, job_id: int, cancel: threading.Event, poll_s: float = 0.1) -> bool:
+        """Block until this job may train (True) or it was cancelled while waiting (False)."""
+        with self._cond:
+            self._waiting.append(job_id)
+            try:
+                while not (self._waiting[0] == job_id and len(self._running) < self.capacity):
+                    if cancel.is_set():
+                        return False
+                    self._cond.wait(poll_s)
+                self._running.add(job_id)
+                return True
+            finally:
+                self._waiting.remove(job_id)
+                self._cond.notify_all()
+
+    def release(self, job_id: int) -> None:
+        with self._cond:
+            self._running.discard(job_id)
+            self._cond.notify_all()
+
+    def position(self, job_id: int) -> int:
+        """1 = next in line, 0 = training now or not queued."""
+        with self._cond:
+            return self._waiting.index(job_id) + 1 if job_id in self._waiting else 0
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+
+class Job:
+    """One comparison trained in a daemon thread. Read its fields from any thread."""
+
+    _ids = iter(range(1, 1 << 62))
+
+    def __init__(
+        self,
+        configs: Sequence[TrainConfig],
+        seeds: Sequence[int],
+        labels: Sequence[str],
+        queue: TrainingQueue | None = None,
+    ):
+        self.configs = [validate(c) for c in configs]  # raises ValueError before any thread
+        self.seeds, self.labels = list(seeds), list(labels)
+        self.queue = queue
+        self.id = next(Job._ids)
+        self.cancel = threading.Event()
+        self.result = Comparison(runs=[])
+        self.progress = Progress(0, 1, 0.0)
+        self.state = "created"  # created | waiting | training | done
+        self.error: str | None = None
+        self.started_at = time.time()
+        self.thread = threading.Thread(target=self._work, daemon=True, name=f"bnlab-job-{self.id}")
+
+    def start(self) -> Job:
+        self.state = "waiting"
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.cancel.set()
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("waiting", "training")
+
+    @property
+    def queue_position(self) -> int:
+        return self.queue.position(self.id) if self.queue and self.state == "waiting" else 0
+
+    def _on_progress(self, p: Progress) -> None:
+        self.progress = p
+
+    def _work(self) -> None:
+        cap_torch_threads(1)
+        got = True
+        try:
+            if self.queue is not None:
+                got = self.queue.acquire(self.id, self.cancel)
+            if not got:
+                self.result.cancelled = True
+                return
+            self.state = "training"
+            run_comparison(
+                self.configs,
+                self.seeds,
+                callback=self._on_progress,
+                cancel=self.cancel,
+                labels=self.labels,
+                result=self.result,
+            )
+        except Exception as exc:  # shown to the learner as a message, never a traceback
+            self.error = f"Training failed: {exc}"
+        finally:
+            if self.queue is not None and got:
+                self.queue.release(self.id)
+            self.state = "done"
+
+
+# --- arrays for the figures (read while training: take snapshots, pad ragged runs) ---------
+
+
+def _pad(rows: list[list[float]]) -> np.ndarray:
+    n = max((len(r) for r in rows), default=0)
+    out = np.full((len(rows), n), np.nan)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+def curve_arrays(result: Comparison, metric: str, max_points: int = 400) -> dict:
+    """{label: (steps (T,), values (n_seeds, T))} for train_loss or an eval metric.
+
+    Train loss is averaged over windows so at most `max_points` points are drawn.
+    """
+    out = {}
+    for label, runs in result.by_label().items():
+        if metric == "train_loss":
+            vals = _pad([list(r.train_loss) for r in runs])
+            if vals.shape[1] == 0:
+                continue
+            w = max(1, -(-vals.shape[1] // max_points))
+            n = vals.shape[1] // w * w
+            if n == 0:
+                w, n = 1, vals.shape[1]
+            with np.errstate(all="ignore"), _quiet():
+                vals = np.nanmean(vals[:, :n].reshape(len(runs), -1, w), axis=2)
+            steps = np.arange(1, n + 1).reshape(-1, w)[:, -1]
+        else:
+            rows = [list(getattr(r, metric)) for r in runs]
+            step_rows = [list(r.eval_steps) for r in runs]
+            vals = _pad(rows)
+            longest = max(step_rows, key=len, default=[])
+            steps = np.asarray(longest[: vals.shape[1]], dtype=float)
+            vals = vals[:, : len(steps)]
+        out[label] = (steps, vals)
+    return out
+
+
+def diag_arrays(result: Comparison, label: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(steps (T,), values (T, depth)) of one diagnostic, averaged over the label's seeds."""
+    runs = result.by_label().get(label, [])
+    mats = []
+    steps: list[int] = []
+    for r in runs:
+        n = min(len(r.diag_steps), len(r.diag[name]))
+        if n:
+            mats.append(np.asarray(r.diag[name][:n], dtype=float))
+            if n > len(steps):
+                steps = list(r.diag_steps[:n])
+    if not mats:
+        return np.zeros(0), np.zeros((0, 0))
+    t = len(steps)
+    stack = np.full((len(mats), t, mats[0].shape[1]), np.nan)
+    for i, m in enumerate(mats):
+        stack[i, : len(m)] = m
+    with np.errstate(all="ignore"), _quiet():
+        return np.asarray(steps, dtype=float), np.nanmean(stack, axis=0)
+
+
+class _quiet:
+    """Silence numpy's 'mean of empty slice' for columns where every run has stopped."""
+
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._w.__exit__(*exc)

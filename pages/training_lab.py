@@ -1,0 +1,306 @@
+"""Training lab: two MLPs trained side by side, live, with and without normalization."""
+
+import streamlit as st
+
+from bnlib.lab import config as C
+from bnlib.lab.config import PRESETS, TrainConfig
+from bnlib.lab.engine import resolve_device
+from bnlib.lab.export import summary_rows, to_csv, to_json
+from bnlib.lab.jobs import Job, TrainingQueue, cap_torch_threads, curve_arrays, diag_arrays
+from bnlib.viz.lab_figures import PALETTE, band_figure, curves_figure, heatmap_figure
+
+cap_torch_threads(1)
+COLS = ("A", "B")
+LR_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 10.0)
+# field -> (label, widget, options); options for selects, (min, max) for numbers
+FIELDS = {
+    "dataset": ("Data", "select", C.DATASETS),
+    "depth": ("Hidden layers", "slider", (C.MIN_DEPTH, C.MAX_DEPTH)),
+    "width": ("Units per layer", "select_slider", (8, 16, 32, 64, 100, 128, 256, C.MAX_WIDTH)),
+    "activation": ("Activation", "select", C.ACTIVATIONS),
+    "init": ("Weight init", "select", C.INITS),
+    "init_std": ("Small-Gaussian std", "select_slider", (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)),
+    "norm": ("Normalization", "select", C.NORMS),
+    "bias_before_norm": ("Keep bias before the norm", "checkbox", None),
+    "optimizer": ("Optimizer", "select", C.OPTIMIZERS),
+    "lr": ("Learning rate", "select_slider", LR_GRID),
+    "batch_size": ("Batch size", "select_slider", (2, 4, 8, 16, 32, 60, 64, 128, 256)),
+    "epochs": ("Epochs", "number", (1, C.MAX_EPOCHS)),
+    "steps": ("Steps (0 = use epochs)", "number", (0, C.MAX_STEPS)),
+    "standardize": ("Standardize inputs", "checkbox", None),
+    "device": ("Device", "select", C.DEVICES),
+}
+FORMAT = {
+    "init": C.INIT_LABELS.get,
+    "norm": C.NORM_LABELS.get,
+    "optimizer": C.OPTIMIZER_LABELS.get,
+    "lr": lambda v: f"{v:g}",
+}
+
+
+@st.cache_resource
+def training_queue() -> TrainingQueue:
+    """Shared by every session on this server: caps concurrent trainings at the core count."""
+    return TrainingQueue()
+
+
+def _key(field: str, col: str) -> str:
+    return f"lab_{field}_{col}"
+
+
+def _apply_preset() -> None:
+    a, b = PRESETS[st.session_state["lab_preset"]].configs()
+    for col, cfg in zip(COLS, (a, b), strict=True):
+        for f in FIELDS:
+            v = getattr(cfg, f)
+            st.session_state[_key(f, col)] = 0 if f == "steps" and v is None else v
+    st.session_state["lab_unlinked"] = [f for f in FIELDS if getattr(a, f) != getattr(b, f)]
+    st.session_state["lab_unlinked_before"] = list(st.session_state["lab_unlinked"])
+
+
+def _on_unlink() -> None:
+    """A field just set apart for B starts from A's value."""
+    before = set(st.session_state.get("lab_unlinked_before", []))
+    for f in st.session_state["lab_unlinked"]:
+        if f not in before or _key(f, "B") not in st.session_state:
+            st.session_state[_key(f, "B")] = st.session_state[_key(f, "A")]
+    st.session_state["lab_unlinked_before"] = list(st.session_state["lab_unlinked"])
+
+
+def _config(col: str) -> TrainConfig:
+    unlinked = st.session_state.get("lab_unlinked", [])
+    vals = {f: st.session_state[_key(f, col if f in unlinked else "A")] for f in FIELDS}
+    vals["steps"] = int(vals["steps"]) or None
+    vals["epochs"] = int(vals["epochs"])
+    return TrainConfig(**vals)
+
+
+def _start() -> None:
+    st.session_state.pop("lab_error", None)
+    old = st.session_state.get("lab_job")
+    if old is not None:
+        old.stop()
+    seed0, n = int(st.session_state["lab_seed0"]), int(st.session_state["lab_seeds"])
+    try:
+        job = Job([_config(c) for c in COLS], range(seed0, seed0 + n), COLS, training_queue())
+    except ValueError as exc:
+        st.session_state["lab_error"] = str(exc)
+        return
+    st.session_state["lab_job"] = job.start()
+
+
+def _stop() -> None:
+    job = st.session_state.get("lab_job")
+    if job is not None:
+        job.stop()
+
+
+def _widget(field: str, col: str, disabled: bool = False) -> None:
+    label, kind, opts = FIELDS[field]
+    key = _key(field, col)
+    fmt = FORMAT.get(field, str)
+    if kind == "select":
+        st.selectbox(label, opts, key=key, format_func=fmt, disabled=disabled)
+    elif kind == "select_slider":
+        st.select_slider(label, opts, key=key, format_func=fmt, disabled=disabled)
+    elif kind == "slider":
+        st.slider(label, *opts, key=key, disabled=disabled)
+    elif kind == "number":
+        st.number_input(label, *opts, step=1, key=key, disabled=disabled)
+    else:
+        st.checkbox(label, key=key, disabled=disabled)
+
+
+# --- page ------------------------------------------------------------------------------------
+
+if _key("norm", "A") not in st.session_state:  # first visit: the default preset
+    st.session_state["lab_preset"] = next(iter(PRESETS))
+    _apply_preset()
+st.session_state.setdefault("lab_seeds", 3)
+st.session_state.setdefault("lab_seed0", 0)
+
+st.title("Training lab")
+st.markdown(
+    "Two copies of the same network learn the same digits at the same time: **A** without "
+    "batch normalization, **B** with it (change either below). Each is trained with several "
+    "seeds so you can tell a real effect from luck: lines are the mean over seeds, the shaded "
+    "band spans the best and worst seed."
+)
+
+left, right = st.columns([2, 1])
+with left:
+    st.selectbox("Preset", list(PRESETS), key="lab_preset", on_change=_apply_preset)
+    st.caption(PRESETS[st.session_state["lab_preset"]].blurb)
+with right:
+    st.multiselect(
+        "Set separately for B", list(FIELDS), key="lab_unlinked",
+        format_func=lambda f: FIELDS[f][0],
+        help="Every other setting is linked: B uses A's value.", on_change=_on_unlink,
+    )  # fmt: skip
+
+unlinked = st.session_state["lab_unlinked"]
+col_a, col_b = st.columns(2)
+with col_a:
+    st.subheader("A")
+    for f in FIELDS:
+        _widget(f, "A")
+with col_b:
+    st.subheader("B")
+    for f in FIELDS:
+        if f in unlinked:
+            _widget(f, "B")
+    linked = [FIELDS[f][0].lower() for f in FIELDS if f not in unlinked]
+    st.caption("Same as A: " + ", ".join(linked) + ".")
+
+s1, s2, s3, s4 = st.columns([1, 1, 1, 1])
+s1.number_input("Seeds per config", 1, C.MAX_SEEDS, key="lab_seeds")
+s2.number_input("First seed", 0, 10_000, key="lab_seed0")
+job = st.session_state.get("lab_job")
+running = job is not None and job.running
+s3.button(
+    "Train", key="lab_train", type="primary", on_click=_start, disabled=running, width="stretch"
+)
+s4.button("Stop", key="lab_stop", on_click=_stop, disabled=not running, width="stretch")
+device, notice = resolve_device(st.session_state[_key("device", "A")])
+st.caption(
+    f"Device: {device.type}{' (' + notice + ')' if notice else ''}. Limits on this shared "
+    f"server: depth {C.MIN_DEPTH}-{C.MAX_DEPTH}, width up to {C.MAX_WIDTH}, at most "
+    f"{C.MAX_STEPS:,} steps and {C.MAX_SEEDS} seeds per config; at most "
+    f"{training_queue().capacity} trainings run at once, others wait in line."
+)
+if "lab_error" in st.session_state:
+    st.error(st.session_state["lab_error"])
+
+
+def _series_names(res) -> dict[str, str]:
+    return {r.label: f"{r.label}: {C.NORM_LABELS[r.config.norm]}" for r in res.runs}
+
+
+@st.fragment(run_every=0.5 if running else None)
+def monitor() -> None:
+    job = st.session_state.get("lab_job")
+    if job is None:
+        st.info("Pick a preset or your own settings, then press **Train**.")
+        return
+    res, p = job.result, job.progress
+    if job.state == "waiting":
+        st.info(
+            f"All training slots are busy. You are number {max(1, job.queue_position)} in line."
+        )
+    eta = "" if p.eta_s is None or not job.running else f" · about {p.eta_s:.0f} s left"
+    st.progress(p.fraction, text=f"{p.fraction:.0%} of {p.steps_total:,} run-steps{eta}")
+    for n in res.notices:
+        st.warning(n)
+    if job.error:
+        st.error(job.error)
+    for r in res.runs:
+        if r.status == "diverged":
+            st.warning(
+                f"{r.label}, seed {r.config.seed}: {r.message} (the loss became NaN or infinite)."
+            )
+    if res.cancelled:
+        st.warning("Stopped. The curves show everything up to that point.")
+    names = _series_names(res)
+    tab_c, tab_d, tab_s = st.tabs(["Curves", "Diagnostics", "Summary"])
+    with tab_c:
+        c1, c2 = st.columns(2)
+        panels = [
+            (
+                "train_loss",
+                "Training loss per step (mean over seeds, band = min to max)",
+                "loss",
+                True,
+            ),
+            ("val_loss", "Validation loss", "loss", True),
+            ("val_acc", "Validation accuracy, eval mode (running statistics)", "accuracy", False),
+            (
+                "val_acc_train_mode",
+                "Validation accuracy, train mode (batch statistics)",
+                "accuracy",
+                False,
+            ),
+        ]
+        for i, (metric, title, ylab, log_y) in enumerate(panels):
+            fig = curves_figure(curve_arrays(res, metric), title, ylab, names, log_y=log_y)
+            (c1 if i % 2 == 0 else c2).plotly_chart(fig, width="stretch", key=f"lab_curve_{metric}")
+        st.caption(
+            "A gap between the two accuracy plots is the train/eval difference: in train mode BN "
+            "normalizes with the statistics of each batch, in eval mode with its running averages."
+        )
+    with tab_d:
+        _diagnostics(res, names)
+    with tab_s:
+        st.dataframe(summary_rows(res), hide_index=True)
+        if job.state == "done" and res.runs:
+            d1, d2 = st.columns(2)
+            d1.download_button(
+                "Download CSV", to_csv(res), "training_lab.csv", "text/csv", key="lab_dl_csv"
+            )
+            d2.download_button(
+                "Download JSON",
+                to_json(res),
+                "training_lab.json",
+                "application/json",
+                key="lab_dl_json",
+            )
+        st.caption(f"Device used: {res.device}. {res.steps_per_s:,.0f} run-steps per second.")
+    if running and not job.running:
+        st.rerun()  # the job just ended: one full rerun turns the ticking off
+
+
+DIAGS = {
+    "saturation": ("Saturated inputs (sigmoid/tanh slope below 10% of its peak)", False),
+    "dead": ("Dead ReLU/GELU units (never positive on the probe set)", False),
+    "grad_norm": ("Gradient norm of each layer's weights", True),
+    "update_ratio": ("Update-to-weight ratio ‖ΔW‖/‖W‖", True),
+    "act_mean": ("Mean activation", False),
+    "act_std": ("Activation standard deviation", False),
+    "gamma_mean": ("Mean gamma (learned scale)", False),
+    "running_var_mean": ("Mean running variance", False),
+}
+
+
+def _diagnostics(res, names) -> None:
+    runs = res.by_label()
+    if not runs:
+        return
+    depth = max(rs[0].config.depth for rs in runs.values())
+    act = next(iter(runs.values()))[0].config.activation
+    layer = st.slider("Layer", 1, depth, depth, key="lab_diag_layer") if depth > 1 else 1
+    st.markdown(
+        f"Input to the nonlinearity of unit {res.runs[0].config.watch_unit} in layer {layer}, "
+        "measured on held-out digits every few steps: the band spans the 15th to 85th "
+        "percentile, the line is the median (first seed)."
+    )
+    flat = {"sigmoid": 3.64, "tanh": 1.82}.get(act)
+    cols = st.columns(len(runs))
+    for i, (label, rs) in enumerate(runs.items()):
+        r = rs[0]
+        n = min(len(r.diag_steps), len(r.diag["unit_p85"]))
+        li = min(layer, r.config.depth) - 1  # a shallower config shows its last layer
+        rows = {k: [row[li] for row in r.diag[k][:n]] for k in ("unit_p15", "unit_p50", "unit_p85")}
+        fig = band_figure(
+            r.diag_steps[:n], rows["unit_p15"], rows["unit_p50"], rows["unit_p85"],
+            f"{names.get(label, label)}: percentile band of one unit, layer {li + 1}",
+            color=PALETTE[i % len(PALETTE)], flat_beyond=flat,
+        )  # fmt: skip
+        cols[i].plotly_chart(fig, width="stretch", key=f"lab_band_{label}")
+    if flat:
+        st.caption(f"Grey: where the {act} is nearly flat, so gradients through it almost vanish.")
+    name = st.selectbox(
+        "Heatmap", list(DIAGS), format_func=lambda k: DIAGS[k][0], key="lab_diag_metric"
+    )
+    cols = st.columns(len(runs))
+    for i, label in enumerate(runs):
+        steps, vals = diag_arrays(res, label, name)
+        if steps.size:
+            fig = heatmap_figure(
+                steps,
+                vals,
+                f"{names.get(label, label)}: {DIAGS[name][0]}, layers over time",
+                log=DIAGS[name][1],
+            )
+            cols[i].plotly_chart(fig, width="stretch", key=f"lab_heat_{label}")
+
+
+monitor()

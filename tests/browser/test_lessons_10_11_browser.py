@@ -1,0 +1,73 @@
+"""Lessons 10 and 11 in a real Chromium: each loads, a slider moved by keyboard redraws its
+chart and lands in the link, an experiment runs from its button, nothing crashes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import assert_no_exception, press_slider, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def chart_data(page, key: str) -> str:
+    """The plotted numbers of a keyed plotly chart, as the browser holds them."""
+    sel = f".st-key-{key} .js-plotly-plot"
+    page.locator(sel).first.wait_for()
+    return page.eval_on_selector(
+        sel, "el => el.data ? JSON.stringify(el.data.map(t => [t.x, t.y, t.z])) : ''"
+    )
+
+
+def changed(page, key: str, before: str, timeout_ms: int = 20_000) -> str:
+    step = 250
+    for _ in range(timeout_ms // step):
+        now = chart_data(page, key)
+        if now and now != before:
+            return now
+        page.wait_for_timeout(step)
+    raise AssertionError(f"chart {key} did not change")
+
+
+def open_page(page, base: str, url: str, chart_key: str) -> str:
+    page.goto(f"{base}/{url}")
+    page.locator(f".st-key-{chart_key} .js-plotly-plot").first.wait_for()
+    wait_idle(page)
+    assert page.get_by_text("Page not found").count() == 0
+    assert_no_exception(page)
+    return chart_data(page, chart_key)
+
+
+def test_alternatives_online_slider_redraws(app_server, page):
+    before = open_page(page, app_server, "alternatives", "l10_online")
+    assert page.locator(".st-key-l10_block .js-plotly-plot").count() == 1
+    press_slider(page, "l10_drift", times=2)  # drift 1.00 -> 1.50
+    changed(page, "l10_online", before)
+    page.locator(".st-key-l10_drift [data-testid='stSliderThumbValue']").get_by_text(
+        "1.50"
+    ).wait_for()
+    wait_idle(page)
+    assert "l10_drift=1.5" in page.url
+    assert_no_exception(page)
+
+
+def test_alternatives_one_class_batches_run(app_server, page):
+    open_page(page, app_server, "alternatives", "l10_block")
+    page.locator(".st-key-l10_single_on_btn button").click()
+    page.locator(".st-key-l10_single .js-plotly-plot").first.wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_text("Batch renorm", exact=True).first.wait_for()
+    assert_no_exception(page)
+
+
+def test_why_noise_slider_redraws_and_landscape_runs(app_server, page):
+    before = open_page(page, app_server, "why-it-works", "l11_band")
+    press_slider(page, "l11_noise", times=1)  # 0.50 -> 0.75
+    changed(page, "l11_band", before)
+    wait_idle(page)
+    assert "l11_noise=0.75" in page.url
+    page.locator(".st-key-l11_land_on_btn button").click()
+    page.locator(".st-key-l11_landscape .js-plotly-plot").first.wait_for(timeout=90_000)
+    wait_idle(page, timeout=90_000)
+    page.get_by_text("Gradient change", exact=True).wait_for()
+    assert_no_exception(page)
