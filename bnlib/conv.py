@@ -48,11 +48,12 @@ KERNELS: dict[str, np.ndarray] = {
     "spots": np.array([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]) * 0.5,
 }
 BIASES = np.array([0.0, 0.0, 2.0, -1.0])  # (C,)
+KERNEL_NAMES: tuple[str, ...] = tuple(KERNELS)  # one output channel each
 
 
 def kernel_bank() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """(names, w (4, 1, 3, 3), b (4,)) for a one-channel (grey) input."""
-    names = tuple(KERNELS)
+    names = KERNEL_NAMES
     w = np.stack([KERNELS[k] for k in names])[:, None]  # (C_out=4, C_in=1, 3, 3)
     return names, w, BIASES.copy()
 

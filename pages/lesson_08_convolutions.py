@@ -5,6 +5,7 @@ import streamlit as st
 
 from bnlib.batchnorm import BatchNorm, forward
 from bnlib.conv import (
+    KERNEL_NAMES,
     conv2d,
     digit_images,
     kernel_bank,
@@ -20,9 +21,8 @@ from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.lessons2 import channel_histograms_figure, feature_maps_figure
 
 URL = "convolutions"
-NAMES, _, _ = kernel_bank()
 BATCH = Setting("l8_batch", "choice", 32, "Batch size N", choices=(4, 8, 16, 32, 64, 128, 256))
-CHANNEL = Setting("l8_channel", "choice", "blur", "Channel to show", choices=NAMES)
+CHANNEL = Setting("l8_channel", "choice", "blur", "Channel to show", choices=KERNEL_NAMES)
 SEED = Setting("l8_seed", "int", 0, "Seed", min=0, max=1_000_000)
 TORCH = Setting("l8_torch", "bool", False, "Check bnlib against PyTorch's BatchNorm2d")
 SETTINGS = (BATCH, CHANNEL, SEED, TORCH)
@@ -104,7 +104,7 @@ def explorer() -> None:
     channel = setting_widget(CHANNEL, c2)
     seed = seed_control(SEED, c1)
     images, f, y, mean, var = features(batch, seed)
-    j = NAMES.index(channel)
+    j = KERNEL_NAMES.index(channel)
     k = min(SHOWN, batch)
     st.plotly_chart(
         feature_maps_figure(images[:k, 0], f[:k, j], y[:k, j], channel),
@@ -116,7 +116,7 @@ def explorer() -> None:
         ),
     )
     st.plotly_chart(
-        channel_histograms_figure(f, y, NAMES),
+        channel_histograms_figure(f, y, KERNEL_NAMES),
         width="stretch",
         key="l8_hist",
         alt=(
@@ -128,7 +128,7 @@ def explorer() -> None:
     n, c, h, w = f.shape
     st.dataframe(
         {
-            "channel": list(NAMES),
+            "channel": list(KERNEL_NAMES),
             "mean before": np.round(mean, 3),
             "std before": np.round(np.sqrt(var), 3),
             "mean after": np.round(y.mean(axis=(0, 2, 3)), 3) + 0.0,
