@@ -88,10 +88,8 @@ BLOCK_PAGE = """
 import streamlit as st
 from bnlib.ui.sidebar import render_sidebar
 from bnlib.ui.quiz import check_yourself
-from bnlib.ui.course_map import render_course_map
 render_sidebar()
 check_yourself("why-it-works")
-render_course_map()
 """
 
 
@@ -112,11 +110,21 @@ def test_progress_marks_appear_after_passing_a_block_and_reset_clears_them():
     assert not at.exception
     texts = _texts(at)
     assert f"✓ {title}" in texts  # sidebar list
-    assert "✓ check passed" in texts  # course map card
     assert at.sidebar.expander[0].label.startswith("Your progress: 1/")
     at.button(key="progress_reset").click().run()
     assert f"○ {title}" in _texts(at)
     assert at.sidebar.expander[0].label.startswith("Your progress: 0/")
+
+
+def test_home_course_map_shows_progress_marks():
+    """The home page's map (inside the real app, where its page links resolve)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "✓ check passed" not in _texts(at)  # nothing passed yet
+    at.session_state["_progress"] = {"visited": {"why-it-works"}, "passed": {"why-it-works"}}
+    at.run()
+    assert not at.exception
+    texts = _texts(at)
+    assert "✓ check passed" in texts
 
 
 # --- link values: the widget and the notice agree ----------------------------------------
