@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnlib.quizbank import draw, for_lesson, load_bank
@@ -130,3 +131,66 @@ def test_home_course_map_shows_progress_marks():
     assert not at.exception
     assert card(at).endswith("✓ check passed")
     assert any(c.value.startswith("1 of 13 pages visited") for c in at.caption)
+
+
+# --- link values: the widget and the notice agree ----------------------------------------
+LINK_PAGE = """
+import streamlit as st
+from bnlib.settings import Setting
+from bnlib.ui.widgets import link_notices, setting_widget, snapshot_query
+S = [
+    Setting("t_f", "float", 0.5, "F", min=0.0, max=1.0, step=0.01),
+    Setting("t_i", "int", 3, "I", min=1, max=10),
+    Setting("t_b", "bool", False, "B"),
+    Setting("t_c", "choice", "relu", "C", choices=("relu", "tanh", "sigmoid")),
+    Setting("t_n", "choice", 32, "N", choices=(8, 16, 32, 64)),
+    Setting("t_e", "choice", 1e-05, "E", choices=(1e-05, 0.001)),
+    Setting("t_s", "text", "", "S", max=8),
+]
+snapshot_query()
+values = {s.key: setting_widget(s) for s in S}
+notes = link_notices(S)
+st.session_state["_values"] = values
+st.session_state["_notes"] = notes
+"""
+
+CASES = [
+    ("t_f", "0.25", 0.25),
+    ("t_f", "1.5", None),
+    ("t_f", "nan", None),
+    ("t_f", "abc", None),
+    ("t_f", "<b>x</b>", None),
+    ("t_i", "7", 7),
+    ("t_i", "4.9", 4),
+    ("t_i", "11", None),
+    ("t_i", "inf", None),
+    ("t_b", "true", True),
+    ("t_b", "True", True),
+    ("t_b", "yes", None),
+    ("t_c", "tanh", "tanh"),
+    ("t_c", "Tanh", None),
+    ("t_c", "__import__('os')", None),
+    ("t_n", "64", 64),
+    ("t_n", "63", None),
+    ("t_e", "0.001", 0.001),
+    ("t_e", "1e-3", None),
+    ("t_s", "momentum", "momentum"),
+    ("t_s", "abcdefghijkl", "abcdefgh"),
+]
+
+
+@pytest.mark.parametrize(("key", "raw", "expected"), CASES, ids=[f"{k}={r}" for k, r, _ in CASES])
+def test_bound_widget_and_link_notice_agree(key, raw, expected):
+    at = AppTest.from_string(LINK_PAGE, default_timeout=TIMEOUT)
+    at.query_params[key] = raw
+    at.run()
+    assert not at.exception
+    values, notes = at.session_state["_values"], at.session_state["_notes"]
+    defaults = {"t_f": 0.5, "t_i": 3, "t_b": False, "t_c": "relu", "t_n": 32, "t_e": 1e-05}
+    defaults["t_s"] = ""
+    if expected is None:  # ignored by the widget: default shown, one notice
+        assert values[key] == defaults[key]
+        assert len(notes) == 1 and raw not in notes[0]
+        assert any("link_off" in str(c.value) for c in at.caption)
+    else:
+        assert values[key] == expected and notes == []
