@@ -55,7 +55,7 @@ __all__ = [
 MANUAL_BACKWARD = True  # False: let autograd differentiate forward() (slower, same numbers)
 PERCENTILES = (0.15, 0.50, 0.85)
 PROBE_MAX = 1000  # validation samples used for layer diagnostics
-POOLED_MAX = 8192  # values per layer and run for the pooled percentiles
+POOLED_MAX = 2048  # values per layer and run for the pooled percentiles
 DIAG_NAMES = (
     "pre_p15",  # percentiles of every unit's input to the nonlinearity, pooled
     "pre_p50",
@@ -495,7 +495,7 @@ class _Stack:
 
     def _act_back(self, da, z, a):
         if self.act == "relu":
-            return da.masked_fill_(z <= 0, 0.0)  # da is a fresh tensor: safe to edit in place
+            return torch.ops.aten.threshold_backward(da, z, 0.0)  # da where z > 0, else 0
         if self.act == "tanh":
             return da * (1 - a * a)
         if self.act == "sigmoid":
@@ -719,7 +719,9 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
         if cancel is not None and cancel.is_set():
             raise _Cancelled
         idx = order_t[:, k - 1]  # (R, B)
-        xb, yb = xtr[idx], ytr[idx]  # (R, B, D), (R, B)
+        flat_idx = idx.reshape(-1)  # index_select is several times faster than x[idx] here
+        xb = xtr.index_select(0, flat_idx).view(R, B, -1)  # (R, B, D)
+        yb = ytr.index_select(0, flat_idx).view(R, B)
         if MANUAL_BACKWARD:
             losses, grad = stack.train_step(xb, yb, stack.active.to(dev))
             lv = losses.double().cpu().numpy()
