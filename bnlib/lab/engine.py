@@ -180,16 +180,37 @@ def resolve_device(requested: str) -> tuple[torch.device, str | None]:
 # --- batch order and initialization ----------------------------------------------------------
 
 
-def batch_order(seed: int, n_train: int, batch_size: int, steps: int) -> np.ndarray:
-    """(steps, batch_size) training indices: a fresh permutation each epoch, ragged end dropped."""
+def batch_order(
+    seed: int, n_train: int, batch_size: int, steps: int, labels: np.ndarray | None = None
+) -> np.ndarray:
+    """(steps, batch_size) training indices, a fresh shuffle each epoch, ragged ends dropped.
+
+    With `labels`, every batch holds a single class (batches cut per class, then shuffled):
+    the non-i.i.d. case where batch statistics describe one class, not the data.
+    """
     rng = np.random.default_rng(seed)
-    per_epoch = steps_per_epoch(batch_size, n_train)
-    epochs = -(-steps // per_epoch)
-    rows = [
-        rng.permutation(n_train)[: per_epoch * batch_size].reshape(per_epoch, batch_size)
-        for _ in range(epochs)
-    ]
-    return np.concatenate(rows)[:steps]
+    if labels is None:
+        per_epoch = steps_per_epoch(batch_size, n_train)
+        epoch = lambda: rng.permutation(n_train)[: per_epoch * batch_size].reshape(-1, batch_size)  # noqa: E731
+    else:
+        labels = np.asarray(labels)
+
+        def epoch():
+            rows = []
+            for c in np.unique(labels):
+                idx = rng.permutation(np.flatnonzero(labels == c))
+                n = len(idx) // batch_size * batch_size
+                rows.append(idx[:n].reshape(-1, batch_size))
+            rows = np.concatenate(rows)
+            if len(rows) == 0:
+                raise ValueError(f"no class has {batch_size} training samples; lower batch_size.")
+            return rows[rng.permutation(len(rows))]
+
+    out, n = [], 0
+    while n < steps:
+        out.append(epoch())
+        n += len(out[-1])
+    return np.concatenate(out)[:steps]
 
 
 def _init_linear(cfg: TrainConfig, fan_in: int, fan_out: int, gen: torch.Generator):
@@ -221,6 +242,7 @@ def _group_key(cfg: TrainConfig, n_train: int) -> tuple:
     return (
         cfg.dataset, cfg.n_samples, cfg.val_fraction, cfg.standardize, cfg.data_seed,
         cfg.depth, cfg.width, cfg.activation, cfg.groups, cfg.eps, cfg.batch_size, steps,
+        cfg.batching,
         cfg.optimizer == "adam", cfg.device, cfg.dtype, cfg.eval_every, cfg.diag_every,
         cfg.watch_unit,
     )  # fmt: skip
@@ -623,7 +645,10 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
     (xtr, ytr, xva, yva) = data_t
     R, dev, c0 = stack.R, stack.device, stack.cfgs[0]
     n_train = xtr.shape[0]
-    order = np.stack([batch_order(c.seed, n_train, c0.batch_size, steps) for c in stack.cfgs])
+    labels = ytr.cpu().numpy() if c0.batching == "one_class" else None
+    order = np.stack(
+        [batch_order(c.seed, n_train, c0.batch_size, steps, labels) for c in stack.cfgs]
+    )
     order_t = torch.as_tensor(order, device=dev)  # (R, steps, B)
     eval_every = c0.eval_every or steps_per_epoch(c0.batch_size, n_train)
     diag_every = c0.diag_every or max(5, steps // 40)

@@ -227,3 +227,26 @@ def test_hand_written_backward_matches_autograd(activation, monkeypatch):
                 np.asarray(va, float), np.asarray(_strip(b)[key], float), rtol=1e-9, atol=1e-11,
                 err_msg=f"{key} of {a.config.norm}: hand-written vs autograd",
             )  # fmt: skip
+
+
+def test_one_class_batches_hold_a_single_class():
+    labels = np.repeat(np.arange(3), 25)
+    order = batch_order(0, len(labels), 5, 40, labels)
+    assert order.shape == (40, 5)
+    assert all(len(set(labels[row])) == 1 for row in order)
+    res = run_comparison([TINY.replace(norm="bn_before", batching="one_class")], [0])
+    assert res.runs[0].status == "finished"
+
+
+def test_landscape_probe_restores_the_model():
+    from bnlib.lab.probes import landscape_probe
+
+    run, model = train(TINY.replace(norm="bn_before", steps=10))
+    data = load_dataset("digits")
+    x, y = torch.tensor(data.x_train[:60], dtype=torch.float32), torch.tensor(data.y_train[:60])
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    out = landscape_probe(model, x, y, [0.0, 0.1, 0.5, 1.0])
+    assert out["losses"].shape == (4,) and np.isclose(out["losses"][0], out["loss0"], rtol=1e-5)
+    assert out["grad_change"][0] < 1e-5 and out["beta_eff"] > 0
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
