@@ -100,13 +100,21 @@ def test_train_shows_progress_and_curves_and_stop_works(lab_server, browser):
     train.click()
     page.wait_for_selector("[data-testid='stProgress']")
     page.wait_for_selector("[data-testid='stPlotlyChart']")
+    wait_moves = (
+        "(t) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
+        " return p && p.innerText !== t; }"
+    )
     # the progress text moves on while we wait
     first = page.locator("[data-testid='stProgress']").first.inner_text()
-    page.wait_for_function(
-        "(t) => { const p = document.querySelector(\"[data-testid='stProgress']\");"
-        " return p && p.innerText !== t; }",
-        arg=first,
-    )
+    page.wait_for_function(wait_moves, arg=first)
+    # moving an unrelated widget reruns the script but must not end the training
+    slider = page.locator(".st-key-lab_depth_A input[type=range]")
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    second = page.locator("[data-testid='stProgress']").first.inner_text()
+    page.wait_for_function(wait_moves, arg=second)
+    assert page.locator(".st-key-lab_stop button").is_enabled()
     stop = page.locator(".st-key-lab_stop button")
     stop.click()
     page.get_by_text("Stopped.", exact=False).first.wait_for()
