@@ -1,7 +1,7 @@
 """Training-lab throughput: the batched trainer against a naive sequential PyTorch loop.
 
 Workload (the lab's default comparison): 2 configs (no BN, BN before the activation) x 3
-seeds, an MLP with 3 hidden layers of 100 ReLU units, the 8x8 digits (1437 training
+seeds, an MLP with 3 hidden layers of 100 ReLU units, the 8x8 digits (1438 training
 images), batches of 60, plain SGD, 20 epochs, validation once per epoch.
 
 Times are process CPU seconds (time.process_time), not wall time: the machine this was

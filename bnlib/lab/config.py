@@ -172,7 +172,7 @@ def steps_per_epoch(batch_size: int, n_train: int) -> int:
 
 def approx_train_size(cfg: TrainConfig) -> int:
     """Training samples the run will see (known before the data is loaded)."""
-    n = {"digits": 1797, "mnist": 60_000 / (1 - cfg.val_fraction)}.get(cfg.dataset, cfg.n_samples)
+    n = {"digits": 1797, "mnist": 60_000}.get(cfg.dataset, cfg.n_samples)
     return int(n) - max(1, round(int(n) * cfg.val_fraction))
 
 
