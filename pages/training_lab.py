@@ -20,7 +20,7 @@ FIELDS = {
     "width": ("Units per layer", "select_slider", (8, 16, 32, 64, 100, 128, 256, C.MAX_WIDTH)),
     "activation": ("Activation", "select", C.ACTIVATIONS),
     "init": ("Weight init", "select", C.INITS),
-    "init_std": ("Small-Gaussian std", "select_slider", (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)),
+    "init_std": ("Small-Gaussian std", "select_slider", (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3)),
     "norm": ("Normalization", "select", C.NORMS),
     "bias_before_norm": ("Keep bias before the norm", "checkbox", None),
     "optimizer": ("Optimizer", "select", C.OPTIMIZERS),

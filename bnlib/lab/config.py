@@ -217,7 +217,7 @@ PRESETS: dict[str, Preset] = {
             {
                 "activation": "sigmoid",
                 "init": "small_gaussian",
-                "init_std": 0.1,
+                "init_std": 0.05,
                 "optimizer": "sgd",
                 "lr": 0.5,
                 "batch_size": 60,
