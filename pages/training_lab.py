@@ -1,5 +1,6 @@
 """Training lab: two MLPs trained side by side, live, with and without normalization."""
 
+import numpy as np
 import streamlit as st
 
 from bnlib.lab import config as C
@@ -19,7 +20,7 @@ FIELDS = {
     "width": ("Units per layer", "select_slider", (8, 16, 32, 64, 100, 128, 256, C.MAX_WIDTH)),
     "activation": ("Activation", "select", C.ACTIVATIONS),
     "init": ("Weight init", "select", C.INITS),
-    "init_std": ("Small-Gaussian std", "select_slider", (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)),
+    "init_std": ("Small-Gaussian std", "select_slider", (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3)),
     "norm": ("Normalization", "select", C.NORMS),
     "bias_before_norm": ("Keep bias before the norm", "checkbox", None),
     "optimizer": ("Optimizer", "select", C.OPTIMIZERS),
@@ -139,18 +140,18 @@ with right:
     )  # fmt: skip
 
 unlinked = st.session_state["lab_unlinked"]
-col_a, col_b = st.columns(2)
-with col_a:
-    st.subheader("A")
-    for f in FIELDS:
+st.markdown("**A**, and B wherever a setting is linked")
+grid = st.columns(4)
+for i, f in enumerate(FIELDS):
+    with grid[i % 4]:
         _widget(f, "A")
-with col_b:
-    st.subheader("B")
-    for f in FIELDS:
-        if f in unlinked:
-            _widget(f, "B")
-    linked = [FIELDS[f][0].lower() for f in FIELDS if f not in unlinked]
-    st.caption("Same as A: " + ", ".join(linked) + ".")
+st.markdown("**B**: the settings set separately")
+grid = st.columns(4)
+for i, f in enumerate(f for f in FIELDS if f in unlinked):
+    with grid[i % 4]:
+        _widget(f, "B")
+if not unlinked:
+    st.caption("Nothing is set apart: B is an exact copy of A (useful to see seed-to-seed spread).")
 
 s1, s2, s3, s4 = st.columns([1, 1, 1, 1])
 s1.number_input("Seeds per config", 1, C.MAX_SEEDS, key="lab_seeds")
@@ -248,15 +249,31 @@ def monitor() -> None:
         st.rerun()  # the job just ended: one full rerun turns the ticking off
 
 
-DIAGS = {
-    "saturation": ("Saturated inputs (sigmoid/tanh slope below 10% of its peak)", False),
-    "dead": ("Dead ReLU/GELU units (never positive on the probe set)", False),
-    "grad_norm": ("Gradient norm of each layer's weights", True),
-    "update_ratio": ("Update-to-weight ratio ‖ΔW‖/‖W‖", True),
-    "act_mean": ("Mean activation", False),
-    "act_std": ("Activation standard deviation", False),
-    "gamma_mean": ("Mean gamma (learned scale)", False),
-    "running_var_mean": ("Mean running variance", False),
+DIAGS = {  # name -> (short title, what it means, colour by log10)
+    "saturation": (
+        "saturated inputs",
+        "Share of sigmoid/tanh inputs where its slope is below 10% of the peak.",
+        False,
+    ),
+    "dead": (
+        "dead units",
+        "Share of ReLU/GELU units that are never positive on the probe digits.",
+        False,
+    ),
+    "grad_norm": ("gradient norm", "Size of each layer's weight gradient, ‖dL/dW‖.", True),
+    "update_ratio": (
+        "update ratio",
+        "How much one step changes the weights, ‖ΔW‖/‖W‖ (around 1e-3 is healthy).",
+        True,
+    ),
+    "act_mean": ("activation mean", "Mean output of each layer's nonlinearity.", False),
+    "act_std": ("activation std", "Spread of each layer's outputs.", False),
+    "gamma_mean": ("mean gamma", "Average learned scale of each norm layer.", False),
+    "running_var_mean": (
+        "mean running variance",
+        "Average of BN's running variance per layer.",
+        False,
+    ),
 }
 
 
@@ -287,20 +304,27 @@ def _diagnostics(res, names) -> None:
         cols[i].plotly_chart(fig, width="stretch", key=f"lab_band_{label}")
     if flat:
         st.caption(f"Grey: where the {act} is nearly flat, so gradients through it almost vanish.")
+    skip = {"relu": "saturation", "gelu": "saturation", "sigmoid": "dead", "tanh": "dead"}[act]
+    options = [k for k in DIAGS if k != skip]
     name = st.selectbox(
-        "Heatmap", list(DIAGS), format_func=lambda k: DIAGS[k][0], key="lab_diag_metric"
+        "Heatmap, layers over time",
+        options,
+        format_func=lambda k: DIAGS[k][0],
+        key="lab_diag_metric",
     )
+    st.caption(DIAGS[name][1])
+    arrays = {label: diag_arrays(res, label, name) for label in runs}
+    finite = [v[np.isfinite(v) & ((v > 0) | (not DIAGS[name][2]))] for _, v in arrays.values()]
+    finite = np.concatenate([f.ravel() for f in finite]) if finite else np.zeros(0)
+    zrange = (finite.min(), finite.max()) if finite.size else None  # one colour scale for all
     cols = st.columns(len(runs))
-    for i, label in enumerate(runs):
-        steps, vals = diag_arrays(res, label, name)
-        if steps.size:
-            fig = heatmap_figure(
-                steps,
-                vals,
-                f"{names.get(label, label)}: {DIAGS[name][0]}, layers over time",
-                log=DIAGS[name][1],
-            )
+    for i, (label, (steps, vals)) in enumerate(arrays.items()):
+        title = f"{names.get(label, label)}: {DIAGS[name][0]}"
+        if steps.size and np.isfinite(vals).any():
+            fig = heatmap_figure(steps, vals, title, DIAGS[name][0], DIAGS[name][2], zrange)
             cols[i].plotly_chart(fig, width="stretch", key=f"lab_heat_{label}")
+        else:
+            cols[i].caption(f"{title}: not measured for this setup.")
 
 
 monitor()

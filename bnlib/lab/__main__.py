@@ -39,6 +39,7 @@ HELP = {
     "lr": f"learning rate, {C.MIN_LR:g}..{C.MAX_LR:g} (default %(default)s)",
     "momentum": "SGD momentum, or Adam's beta1 (default %(default)s)",
     "batch_size": f"samples per step, 2..{C.MAX_BATCH} (default %(default)s)",
+    "batching": "random, or one_class (every batch holds one class) (default %(default)s)",
     "epochs": "passes over the training data (default %(default)s)",
     "steps": f"exact number of steps, up to {C.MAX_STEPS}; overrides --epochs (default: unset)",
     "seed": "weights and batch order; ignored when --seeds is given (default %(default)s)",
@@ -56,6 +57,7 @@ CHOICES = {
     "optimizer": C.OPTIMIZERS,
     "device": C.DEVICES,
     "dtype": C.DTYPES,
+    "batching": C.BATCHINGS,
 }
 
 

@@ -19,6 +19,7 @@ NORMS = ("none", "bn_before", "bn_after", "layer", "group", "batch_renorm")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("float32", "float64")
+BATCHINGS = ("random", "one_class")
 
 NORM_LABELS = {
     "none": "No normalization",
@@ -76,6 +77,7 @@ class TrainConfig:
     lr: float = 0.1  # learning rate, MIN_LR..MAX_LR
     momentum: float = 0.9  # used by "momentum" (SGD) and as Adam's beta1
     batch_size: int = 60  # samples per step (the last ragged batch of an epoch is dropped)
+    batching: str = "random"  # "random" mixes classes; "one_class": every batch one class
     epochs: int = 20  # passes over the training set, unless `steps` is set
     steps: int | None = None  # exact number of steps; overrides epochs
     # run
@@ -123,6 +125,7 @@ def validate(cfg: TrainConfig) -> TrainConfig:
     _choice("optimizer", cfg.optimizer, OPTIMIZERS)
     _choice("device", cfg.device, DEVICES)
     _choice("dtype", cfg.dtype, DTYPES)
+    _choice("batching", cfg.batching, BATCHINGS)
     _int_in("depth", cfg.depth, MIN_DEPTH, MAX_DEPTH, " Deeper nets are not allowed here.")
     _int_in("width", cfg.width, 1, MAX_WIDTH)
     _int_in("batch_size", cfg.batch_size, 2, MAX_BATCH, " Batch norm needs at least 2 samples.")
@@ -169,7 +172,7 @@ def steps_per_epoch(batch_size: int, n_train: int) -> int:
 
 def approx_train_size(cfg: TrainConfig) -> int:
     """Training samples the run will see (known before the data is loaded)."""
-    n = {"digits": 1797, "mnist": 60_000 / (1 - cfg.val_fraction)}.get(cfg.dataset, cfg.n_samples)
+    n = {"digits": 1797, "mnist": 60_000}.get(cfg.dataset, cfg.n_samples)
     return int(n) - max(1, round(int(n) * cfg.val_fraction))
 
 
@@ -214,7 +217,7 @@ PRESETS: dict[str, Preset] = {
             {
                 "activation": "sigmoid",
                 "init": "small_gaussian",
-                "init_std": 0.1,
+                "init_std": 0.05,
                 "optimizer": "sgd",
                 "lr": 0.5,
                 "batch_size": 60,

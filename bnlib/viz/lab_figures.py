@@ -118,22 +118,30 @@ def heatmap_figure(
     title: str,
     colorbar: str = "",
     log: bool = False,
+    zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Layers (rows, 1 = first hidden layer) against training time (columns).
 
     values: (T, depth). log=True colours by log10 (for gradient norms and update ratios).
+    zrange: colour range in the values' units, so side-by-side heatmaps share one scale.
     """
     v = np.asarray(values, dtype=float).T  # (depth, T)
     if log:
         with np.errstate(all="ignore"):
             v = np.where(v > 0, np.log10(v), np.nan)
         colorbar = f"log10 {colorbar}".strip()
+    zmin = zmax = None
+    if zrange is not None:
+        lo, hi = (float(np.log10(z)) if log and z > 0 else float(z) for z in zrange)
+        zmin, zmax = (lo, hi) if hi > lo else (lo - 0.5, lo + 0.5)
     fig = go.Figure(
         go.Heatmap(
             z=v,
             x=np.asarray(steps, dtype=float),
             y=[f"layer {i + 1}" for i in range(v.shape[0])],
             colorscale="Viridis",
+            zmin=zmin,
+            zmax=zmax,
             colorbar={"title": {"text": colorbar}},
             hoverongaps=False,
         )

@@ -126,7 +126,7 @@ def test_same_seed_same_result_other_seed_differs():
 
 
 def test_divergence_stops_only_that_run():
-    bad = TrainConfig(lr=10.0, init="large_gaussian", steps=40)
+    bad = TrainConfig(lr=10.0, init="large_gaussian", depth=5, steps=40)
     good = TrainConfig(norm="bn_before", steps=40)
     res = run_comparison([bad, good], seeds=[0, 1])
     for r in res.runs:
@@ -205,3 +205,48 @@ def test_cuda_request_falls_back_to_cpu_with_a_notice():
 def test_too_many_runs_are_refused():
     with pytest.raises(ValueError, match="at most"):
         run_comparison([TINY] * 5, [0])
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu"])
+def test_hand_written_backward_matches_autograd(activation, monkeypatch):
+    from bnlib.lab import engine
+
+    base = TINY.replace(dtype="float64", activation=activation, optimizer="adam", lr=0.01, steps=15)
+    configs = [
+        base.replace(norm="none"),
+        base.replace(norm="bn_after", norm_noise=0.1),
+        base.replace(norm="layer", bias_before_norm=True),
+        base.replace(norm="batch_renorm", renorm_rmax=1.5, renorm_dmax=0.5),
+    ]
+    fast = run_comparison(configs, [0, 1])
+    monkeypatch.setattr(engine, "MANUAL_BACKWARD", False)
+    ref = run_comparison(configs, [0, 1])
+    for a, b in zip(fast.runs, ref.runs, strict=True):
+        for key, va in _strip(a).items():
+            np.testing.assert_allclose(
+                np.asarray(va, float), np.asarray(_strip(b)[key], float), rtol=1e-9, atol=1e-11,
+                err_msg=f"{key} of {a.config.norm}: hand-written vs autograd",
+            )  # fmt: skip
+
+
+def test_one_class_batches_hold_a_single_class():
+    labels = np.repeat(np.arange(3), 25)
+    order = batch_order(0, len(labels), 5, 40, labels)
+    assert order.shape == (40, 5)
+    assert all(len(set(labels[row])) == 1 for row in order)
+    res = run_comparison([TINY.replace(norm="bn_before", batching="one_class")], [0])
+    assert res.runs[0].status == "finished"
+
+
+def test_landscape_probe_restores_the_model():
+    from bnlib.lab.probes import landscape_probe
+
+    run, model = train(TINY.replace(norm="bn_before", steps=10))
+    data = load_dataset("digits")
+    x, y = torch.tensor(data.x_train[:60], dtype=torch.float32), torch.tensor(data.y_train[:60])
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    out = landscape_probe(model, x, y, [0.0, 0.1, 0.5, 1.0])
+    assert out["losses"].shape == (4,) and np.isclose(out["losses"][0], out["loss0"], rtol=1e-5)
+    assert out["grad_change"][0] < 1e-5 and out["beta_eff"] > 0
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k

@@ -5,6 +5,10 @@ Two claims from the paper's first figure, checked with fixed seeds:
       the plain net needs (or the plain net never gets there);
   (b) the 15th-85th percentile band of one sigmoid input in the last hidden layer changes
       its width far more without BN: |log(final width / early width)| at least 3x larger.
+
+Measured when the preset was set (init std 0.05, lr 0.5, 4000 steps, seeds 0 and 1): BN
+reached 90% after 46-69 steps, no BN after 1265-1449; the band's log width change was
+0.25-0.33 with BN and 5.2-5.7 without.
 """
 
 import numpy as np
