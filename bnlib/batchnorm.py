@@ -81,9 +81,9 @@ def batch_stats(x) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Cache:
-    """What forward keeps for backward. Shapes: x_hat like x; the rest (C,)."""
+    """What forward keeps for backward. Shapes: x_centered like x; the rest (C,)."""
 
-    x_hat: np.ndarray  # normalized input, (N, C, *S)
+    x_centered: np.ndarray  # x - mu_B, (N, C, *S)
     mean: np.ndarray  # mu_B
     var: np.ndarray  # sigma2_B, biased
     inv_std: np.ndarray  # 1 / sqrt(sigma2_B + eps)
@@ -92,12 +92,12 @@ class Cache:
 
     @property
     def m(self) -> int:
-        return _count(self.x_hat)
+        return _count(self.x_centered)
 
     @property
-    def x_centered(self) -> np.ndarray:
-        """x - mu_B, recovered from x_hat (saves keeping a second full-size array)."""
-        return self.x_hat / _bcast(self.inv_std, self.x_hat.ndim)
+    def x_hat(self) -> np.ndarray:
+        """The normalized input, computed on demand (forward's speed does not need it)."""
+        return self.x_centered * _bcast(self.inv_std, self.x_centered.ndim)
 
 
 def _prepare(x, gamma, beta, eps):
@@ -136,9 +136,9 @@ def forward(x, gamma=None, beta=None, eps: float = 1e-5):
     # mean of squares of the centred values: biased variance, one pass, no extra temporary
     var = _dot_c(xc, xc) / _count(x)
     inv_std = 1.0 / np.sqrt(var + eps)
-    xc *= _bcast(inv_std, x.ndim)  # xc is now x_hat
-    y = _affine(xc, gamma, beta)
-    return y, Cache(x_hat=xc, mean=mean, var=var, inv_std=inv_std, gamma=gamma, eps=eps)
+    # y = gamma * x_hat + beta = xc * (gamma * inv_std) + beta: x_hat itself is not stored
+    y = _affine(xc, gamma * inv_std, beta)
+    return y, Cache(x_centered=xc, mean=mean, var=var, inv_std=inv_std, gamma=gamma, eps=eps)
 
 
 def _sum_c(a: np.ndarray) -> np.ndarray:
@@ -155,9 +155,9 @@ def _dot_c(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _check_dy(dy, cache: Cache) -> np.ndarray:
     dy = as_float_array(dy, name="dy")
-    if dy.shape != cache.x_hat.shape:
+    if dy.shape != cache.x_centered.shape:
         raise ValueError(
-            f"dy must have the shape of the forward input {cache.x_hat.shape}, got {dy.shape}."
+            f"dy must have the shape of the forward input {cache.x_centered.shape}, got {dy.shape}."
         )
     return dy
 
@@ -171,10 +171,11 @@ def backward(dy, cache: Cache):
     nd = dy.ndim
     m = cache.m
     dbeta = _sum_c(dy)  # (C,)
-    dgamma = _dot_c(dy, cache.x_hat)  # (C,)
-    k = cache.gamma * cache.inv_std  # (C,)
+    inv_std = cache.inv_std
+    dgamma = _dot_c(dy, cache.x_centered) * inv_std  # sum(dy * x_hat), (C,)
+    k = cache.gamma * inv_std  # (C,)
     # dx = k * (dy - mean(dy) - x_hat * mean(dy * x_hat)): one allocation, the rest in place
-    dx = cache.x_hat * _bcast(-dgamma / m, nd)
+    dx = cache.x_centered * _bcast(-dgamma * inv_std / m, nd)
     dx += dy
     dx -= _bcast(dbeta / m, nd)
     dx *= _bcast(k, nd)
@@ -194,7 +195,7 @@ def backward_steps(dy, cache: Cache) -> dict[str, np.ndarray]:
     var_eps = cache.var + cache.eps
     inv_std = cache.inv_std
     dbeta = _sum_c(dy)
-    dgamma = _sum_c(dy * cache.x_hat)
+    dgamma = _sum_c(dy * xc * _bcast(inv_std, nd))
     dx_hat = dy * _bcast(cache.gamma, nd)
     dvar = _sum_c(dx_hat * xc) * -0.5 * var_eps**-1.5
     dmu = _sum_c(dx_hat * _bcast(-inv_std, nd)) + dvar * (-2.0 / m) * _sum_c(xc)
