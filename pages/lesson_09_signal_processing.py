@@ -15,9 +15,9 @@ from bnlib.adaptive import (
     two_level_closed_form,
     two_level_measured,
 )
-from bnlib.csvdata import MAX_BYTES, MAX_COLUMNS, CsvProblem, Table, normalize_table, read_table
 from bnlib.settings import Setting
 from bnlib.signals import SIGNALS, sample
+from bnlib.ui.csvdata import MAX_BYTES, MAX_COLUMNS, CsvProblem, Table, normalize_table, read_table
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control

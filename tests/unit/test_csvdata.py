@@ -1,4 +1,4 @@
-"""bnlib.csvdata: each kind of bad file gets a clear CsvProblem; survivable ones get notes."""
+"""bnlib.ui.csvdata: each kind of bad file gets a clear CsvProblem; survivable ones get notes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnlib.csvdata import MAX_BYTES, CsvProblem, normalize_table, read_table
+from bnlib.ui.csvdata import MAX_BYTES, CsvProblem, normalize_table, read_table
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
