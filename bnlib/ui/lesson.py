@@ -4,17 +4,51 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bnlib.glossary import lookup
+from bnlib.guides import Guide, guide_for
+from bnlib.ui import level as lv
 from bnlib.ui import progress
 from bnlib.ui.registry import next_page, page_by_url
 
+WORDS_LABEL = "Words on this page"
+WHY_TITLE = "Why this matters:"
+
 
 def header(url_path: str, subtitle: str | None = None) -> None:
-    """Title from the registry; records the visit."""
+    """Title from the registry, then the page's guide at the reader's level; records the visit."""
     spec = page_by_url(url_path)
     st.title(spec.title)
     if subtitle or spec.blurb:
         st.caption(subtitle or spec.blurb)
+    guide = guide_for(url_path)
+    if guide is not None:
+        page_guide(guide)
     progress.mark_visited(url_path)
+
+
+def page_guide(guide: Guide) -> None:
+    """A few lines under the title (assets/lesson_guides.json), kept short so the page's
+    first chart stays near the top:
+    beginner: the "why this matters" box and one line of the page's key words, each a
+    glossary link whose hover text is its definition; intermediate: the key words with
+    their definitions in a closed expander; expert: the expert note, if any."""
+    reader = lv.level()
+    if reader == "beginner":
+        lv.why_box(guide.why, title=WHY_TITLE)
+        links = " · ".join(lv.term(name) for name in guide.terms)
+        st.caption(f"{WORDS_LABEL} (hover for a definition, click for more): {links}")
+    elif reader == "intermediate":
+        with st.expander(WORDS_LABEL, icon=":material/dictionary:"):
+            st.markdown("\n".join(_definition(name) for name in guide.terms))
+    elif guide.expert:
+        st.caption(f"Expert note: {guide.expert}")
+
+
+def _definition(name: str) -> str:
+    """One list line: the term, linked to the glossary, and its one-line definition."""
+    entry = lookup(name)
+    short = entry.short if entry else ""
+    return f"- **{lv.term(name, up_to='intermediate')}**: {short}"
 
 
 def code_tabs(numpy_code: str, torch_code: str, keras_code: str | None = None) -> None:
