@@ -6,6 +6,7 @@ from bnlib import batchnorm, signals
 from bnlib.settings import Setting
 from bnlib.ui import progress
 from bnlib.ui.course_map import render_course_map
+from bnlib.ui.level import why_box
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.home import before_after_strip
 
@@ -24,6 +25,13 @@ st.latex(
     r"\hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y_i = \gamma\,\hat{x}_i + \beta"
 )
 
+why_box(
+    "Imagine one layer receiving numbers around 1000 while the next receives numbers "
+    "around 0.01: one learning rate cannot suit both. BN puts every feature of every layer "
+    "back on a common footing (mean 0, spread 1) at each training step, then lets the "
+    "network learn the scale and shift it actually wants.",
+    title="Why would a network need this?",
+)
 link_notices([SHIFT, SPREAD])
 
 
