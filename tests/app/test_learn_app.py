@@ -194,3 +194,12 @@ def test_bound_widget_and_link_notice_agree(key, raw, expected):
         assert any("link_off" in str(c.value) for c in at.caption)
     else:
         assert values[key] == expected and notes == []
+
+
+def test_home_why_box_follows_the_level():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert any("Why would a network need this?" in i.value for i in at.info)  # beginner default
+    at.session_state["expertise"] = "expert"
+    at.run()
+    assert not at.exception
+    assert not any("Why would a network need this?" in i.value for i in at.info)
