@@ -27,8 +27,8 @@ def _charts(at):
 def test_page_renders_with_defaults():
     at = _open()
     assert at.title[0].value == "Training lab"
-    assert at.selectbox(key="lab_norm_A").value == "none"
-    assert at.selectbox(key="lab_norm_B").value == "bn_before"
+    assert at.selectbox(key="a_norm").value == "none"
+    assert at.selectbox(key="b_norm").value == "bn_before"
     assert any("Device:" in c.value for c in at.caption)
     assert any("at most" in c.value and "steps" in c.value for c in at.caption)  # limits stated
 
@@ -36,30 +36,30 @@ def test_page_renders_with_defaults():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_applies(name):
     at = _open()
-    at.selectbox(key="lab_preset").set_value(name).run()
+    at.selectbox(key="preset").set_value(name).run()
     assert not at.exception, at.exception
     a, b = PRESETS[name].configs()
-    assert at.selectbox(key="lab_activation_A").value == a.activation
-    assert at.session_state["lab_batch_size_A"] == a.batch_size
+    assert at.selectbox(key="a_activation").value == a.activation
+    assert at.session_state["a_batch_size"] == a.batch_size
 
 
 def test_linked_fields_follow_a_and_can_be_unlinked():
     at = _open()
-    at.slider(key="lab_depth_A").set_value(4).run()
-    assert "lab_depth_B" not in [w.key for w in at.slider]
-    at.multiselect(key="lab_unlinked").set_value(["norm", "depth"]).run()
-    assert at.slider(key="lab_depth_B").value == 4  # starts from A's value
+    at.slider(key="a_depth").set_value(4).run()
+    assert "b_depth" not in [w.key for w in at.slider]
+    at.multiselect(key="unlinked").set_value(["norm", "depth"]).run()
+    assert at.slider(key="b_depth").value == 4  # starts from A's value
     assert not at.exception
 
 
 def test_invalid_settings_show_an_error_not_a_traceback():
     at = _open()
-    at.selectbox(key="lab_norm_A").set_value("group").run()
-    at.select_slider(key="lab_width_A").set_value(100).run()
+    at.selectbox(key="a_norm").set_value("group").run()
+    at.select_slider(key="a_width").set_value(100).run()
     # width 100 with 4 groups is fine; 7 groups is not reachable from the page, so use depth
-    at.number_input(key="lab_steps_A").set_value(0).run()
-    at.number_input(key="lab_epochs_A").set_value(200).run()
-    at.select_slider(key="lab_batch_size_A").set_value(2).run()
+    at.number_input(key="a_steps").set_value(0).run()
+    at.number_input(key="a_epochs").set_value(200).run()
+    at.select_slider(key="a_batch_size").set_value(2).run()
     at.button(key="lab_train").click().run()
     assert not at.exception
     assert at.error and "steps" in at.error[0].value
@@ -67,11 +67,11 @@ def test_invalid_settings_show_an_error_not_a_traceback():
 
 def test_tiny_comparison_trains_and_shows_results():
     at = _open()
-    at.multiselect(key="lab_unlinked").set_value(["norm"]).run()
-    at.slider(key="lab_depth_A").set_value(1).run()
-    at.select_slider(key="lab_width_A").set_value(16).run()
-    at.number_input(key="lab_steps_A").set_value(30).run()
-    at.number_input(key="lab_seeds").set_value(2).run()
+    at.multiselect(key="unlinked").set_value(["norm"]).run()
+    at.slider(key="a_depth").set_value(1).run()
+    at.select_slider(key="a_width").set_value(16).run()
+    at.number_input(key="a_steps").set_value(30).run()
+    at.number_input(key="seeds").set_value(2).run()
     at.button(key="lab_train").click().run()
     assert not at.exception, at.exception
     job = at.session_state["lab_job"]
@@ -93,7 +93,7 @@ def test_tiny_comparison_trains_and_shows_results():
 
 def test_stop_button_cancels_a_running_job():
     at = _open()
-    at.number_input(key="lab_steps_A").set_value(5000).run()
+    at.number_input(key="a_steps").set_value(5000).run()
     at.button(key="lab_train").click().run()
     job = at.session_state["lab_job"]
     assert job.running
