@@ -105,17 +105,6 @@ def number_widget(s: Setting, container=None, label: str | None = None, **extra)
     """
     box = container if container is not None else st
     cast = int if s.kind == "int" else float
-    raw = _query().get(s.key)
-    raw = raw[-1] if isinstance(raw, list) and raw else raw
-    unusable = False
-    if s.kind == "int" and isinstance(raw, str):
-        try:
-            unusable = math.isinf(float(raw))
-        except ValueError:
-            unusable = False
-    if unusable:
-        with contextlib.suppress(KeyError):
-            del st.query_params[s.key]
     return box.number_input(
         label or s.label or s.key,
         min_value=cast(s.min) if s.min is not None else None,
@@ -124,10 +113,27 @@ def number_widget(s: Setting, container=None, label: str | None = None, **extra)
         step=cast(s.step) if s.step is not None else cast(1),
         key=s.key,
         help=s.help or None,
-        bind=None if unusable else "query-params",
+        bind=number_bind(s),
         persist_state="session",
         **extra,
     )
+
+
+def number_bind(s: Setting):
+    """The `bind` for an int number input of setting `s`: "query-params", or None (and
+    the parameter removed from the URL) for the one run whose link value is infinite,
+    which streamlit 1.67 cannot turn into an int (see number_widget)."""
+    raw = _query().get(s.key)
+    raw = raw[-1] if isinstance(raw, list) and raw else raw
+    try:
+        unusable = s.kind == "int" and isinstance(raw, str) and math.isinf(float(raw))
+    except ValueError:
+        unusable = False
+    if not unusable:
+        return "query-params"
+    with contextlib.suppress(KeyError):
+        del st.query_params[s.key]
+    return None
 
 
 def link_notices(settings: Iterable[Setting], container=None) -> list[str]:
