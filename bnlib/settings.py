@@ -9,8 +9,10 @@ What parses here matches what Streamlit's ``bind="query-params"`` accepts for th
 that bnlib.ui.widgets draws (checked against streamlit 1.67's session_state.py and
 query_params.py): booleans are exactly true/false (any case); numbers go through float()
 and an int slider truncates; out-of-range or non-finite numbers fall back to the default;
-choices must equal the option's text exactly; text is cut to its maximum length. So a
-notice appears exactly when the widget ignored the link's value.
+choices must equal the option's text exactly; text is cut to its maximum length; a
+multi setting (a multiselect) takes repeated parameters, drops unknown or repeated entries
+and falls back to the default only when nothing usable is left (``?key=`` alone means the
+empty selection). So a notice appears exactly when the widget ignored the link's value.
 
 Declaring settings: pages and modules declare theirs at import time with
 ``register(Setting(...), ...)``, which checks that keys are unique across the app;
@@ -25,8 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["float", "int", "choice", "bool", "text"]
-KINDS = ("float", "int", "choice", "bool", "text")
+Kind = Literal["float", "int", "choice", "bool", "text", "multi"]
+KINDS = ("float", "int", "choice", "bool", "text", "multi")
 TEXT_MAX = 64  # default maximum length of a text setting
 
 _MAX_RAW = 100  # longer URL values are never parsed
@@ -41,7 +43,8 @@ class Setting:
     min: float | None = None
     max: float | None = None
     step: float | None = None
-    choices: tuple = field(default_factory=tuple)  # for kind="choice" (also log-scale floats)
+    # for kind="choice" (also log-scale floats) and "multi" (a tuple of some of them)
+    choices: tuple = field(default_factory=tuple)
     help: str = ""
 
     def __post_init__(self):
@@ -49,7 +52,9 @@ class Setting:
             raise ValueError(f"setting {self.key}: kind must be one of {KINDS}, got {self.kind!r}")
         if not self.key or not self.key.replace("_", "").isalnum():
             raise ValueError(f"setting {self.key!r}: key must be letters, digits and '_'")
-        if self.kind == "choice" and len(set(map(self.encode, self.choices))) != len(self.choices):
+        if self.kind in ("choice", "multi") and len({self._text(c) for c in self.choices}) != len(
+            self.choices
+        ):
             raise ValueError(f"setting {self.key}: two choices have the same text")
         if self.kind == "text" and not (
             isinstance(self.default, str) and self.allows(self.default)
@@ -59,12 +64,20 @@ class Setting:
             raise ValueError(f"setting {self.key}: default must be True or False")
         if self.kind == "choice" and self.default not in self.choices:
             raise ValueError(f"setting {self.key}: default {self.default!r} not among choices")
+        if self.kind == "multi" and not self.allows(self.default):
+            raise ValueError(f"setting {self.key}: default must be a tuple of distinct choices")
         if self.kind in ("float", "int") and not self.allows(self.default):
             raise ValueError(f"setting {self.key}: default {self.default!r} outside its range")
 
     def allows(self, value) -> bool:
         if self.kind == "choice":
             return value in self.choices
+        if self.kind == "multi":
+            return (
+                isinstance(value, tuple)
+                and all(v in self.choices for v in value)
+                and len(set(value)) == len(value)
+            )
         if self.kind == "bool":
             return isinstance(value, bool)
         if self.kind == "text":
@@ -83,12 +96,17 @@ class Setting:
     def max_len(self) -> int:
         return int(self.max) if self.kind == "text" and self.max is not None else TEXT_MAX
 
-    def parse(self, raw: str):
+    def parse(self, raw: str | list[str]):
         """A value from its URL text; ValueError when the widget would not accept it.
 
         The rules mirror streamlit's URL binding (see the module docstring), so the
-        value returned is the one the bound widget shows.
+        value returned is the one the bound widget shows. Only a multi setting reads
+        every repeated parameter; the others take the last.
         """
+        if self.kind == "multi":
+            return self._parse_multi(raw)
+        if isinstance(raw, (list, tuple)):
+            raw = raw[-1] if raw else ""
         text = str(raw)
         if self.kind == "text":
             return text[: self.max_len]
@@ -116,14 +134,31 @@ class Setting:
             raise ValueError("out of range")
         return int(number) if self.kind == "int" else number
 
-    def encode(self, value) -> str:
+    def _parse_multi(self, raw) -> tuple:
+        items = [str(r) for r in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
+        items = [r for r in items if r]  # "?key=" alone: the empty selection
+        by_text = {self._text(c): c for c in self.choices}
+        picked: list = []
+        for r in items:
+            if r in by_text and by_text[r] not in picked:
+                picked.append(by_text[r])
+        if items and not picked:
+            raise ValueError("none of the choices")
+        return tuple(picked)
+
+    def _text(self, value) -> str:
+        return repr(value) if isinstance(value, float) else str(value)
+
+    def encode(self, value) -> str | list[str]:
+        """The URL text of a value; a multi setting gives one text per repeated
+        parameter ([""] for the empty selection, written ``?key=``)."""
+        if self.kind == "multi":
+            return [self._text(v) for v in value] or [""]
         if self.kind == "bool":
             return "true" if value else "false"
         if self.kind == "text":
             return str(value)
-        if isinstance(value, float):
-            return repr(value)
-        return str(value)
+        return self._text(value)
 
 
 _REGISTRY: dict[str, Setting] = {}
@@ -155,7 +190,8 @@ def parse_query(
 ) -> tuple[dict[str, Any], list[str]]:
     """Values for every setting from a query mapping, plus notices for what was ignored.
 
-    query values may be strings or lists of strings (repeated parameters: the last wins).
+    query values may be strings or lists of strings (repeated parameters: the last wins,
+    except for a multi setting, which reads them all).
     Keys that belong to no setting are left alone (other pages may own them).
     Notices name the setting and the default used, never the raw value: URL text is
     not echoed back into the page, where markdown could turn it into a link.
@@ -166,14 +202,13 @@ def parse_query(
         values[s.key] = s.default
         if s.key not in query:
             continue
-        raw = query[s.key]
-        if isinstance(raw, (list, tuple)):
-            raw = raw[-1] if raw else ""
         try:
-            values[s.key] = s.parse(raw)
+            values[s.key] = s.parse(query[s.key])
         except (ValueError, TypeError, OverflowError) as exc:
             reason = str(exc) if isinstance(exc, ValueError) else "malformed"
             default = s.encode(s.default) if s.kind != "text" else "(empty)"
+            if s.kind == "multi":
+                default = ", ".join(map(s._text, s.default)) or "(none)"
             if s.kind == "text" and s.default:
                 default = s.default
             notices.append(
@@ -183,7 +218,9 @@ def parse_query(
     return values, notices
 
 
-def encode_query(settings: Iterable[Setting], values: Mapping[str, Any]) -> dict[str, str]:
+def encode_query(
+    settings: Iterable[Setting], values: Mapping[str, Any]
+) -> dict[str, str | list[str]]:
     """The query parameters for the values that differ from their defaults."""
     return {
         s.key: s.encode(values[s.key])
@@ -199,11 +236,13 @@ def settings_for_dataclass(
     choices: Mapping[str, Iterable] | None = None,
     labels: Mapping[str, str] | None = None,
     only: Iterable[str] | None = None,
+    base=None,
 ) -> tuple[Setting, ...]:
     """Settings for the fields of a config dataclass (for example the lab's TrainConfig),
     so a whole configuration can travel in a link. Each field becomes the setting
-    `prefix + name` with the field's default: bool -> bool, int/float -> int/float
-    within `bounds[name]` (unbounded if absent), str -> choice among `choices[name]`.
+    `prefix + name` with the field's default (or its value in `base`, an instance of
+    cls): bool -> bool, int/float -> int/float within `bounds[name]` (unbounded if
+    absent), or a choice among `choices[name]` when given (str fields need one).
     `only` limits the fields. Returns them unregistered; pass them to register().
     """
     import dataclasses
@@ -216,19 +255,19 @@ def settings_for_dataclass(
     for f in dataclasses.fields(cls):
         if keep is not None and f.name not in keep:
             continue
-        default = f.default
+        default = getattr(base, f.name) if base is not None else f.default
         lo, hi = bounds.get(f.name, (None, None))
         common = dict(label=labels.get(f.name, f.name.replace("_", " ")))
         if isinstance(default, bool):
             s = Setting(prefix + f.name, "bool", default, **common)
+        elif isinstance(default, (str, int, float)) and f.name in choices:
+            s = Setting(
+                prefix + f.name, "choice", default, choices=tuple(choices[f.name]), **common
+            )
         elif isinstance(default, int):
             s = Setting(prefix + f.name, "int", default, min=lo, max=hi, **common)
         elif isinstance(default, float):
             s = Setting(prefix + f.name, "float", default, min=lo, max=hi, **common)
-        elif isinstance(default, str) and f.name in choices:
-            s = Setting(
-                prefix + f.name, "choice", default, choices=tuple(choices[f.name]), **common
-            )
         else:
             raise ValueError(f"{cls.__name__}.{f.name}: no setting kind for {default!r}")
         out.append(s)

@@ -1,4 +1,8 @@
-"""Training lab: two MLPs trained side by side, live, with and without normalization."""
+"""Training lab: two MLPs trained side by side, live, with and without normalization.
+
+Every setting of the page is in the URL (bnlib.ui.lab_settings declares them), so a copied
+link reopens exactly this comparison, seeds included.
+"""
 
 import numpy as np
 import streamlit as st
@@ -8,35 +12,14 @@ from bnlib.lab.config import PRESETS, TrainConfig
 from bnlib.lab.engine import resolve_device
 from bnlib.lab.export import summary_rows, to_csv, to_json
 from bnlib.lab.jobs import Job, TrainingQueue, cap_torch_threads, curve_arrays, diag_arrays
+from bnlib.settings import parse_query
+from bnlib.ui import lab_settings as LS
+from bnlib.ui.lab_settings import BY_COL, COLS, FIELDS, PRESET, SEED0, SEEDS, UNLINKED
+from bnlib.ui.widgets import link_notices, number_widget, setting_widget
 from bnlib.viz.lab_figures import PALETTE, band_figure, curves_figure, heatmap_figure
 
 cap_torch_threads(1)
-COLS = ("A", "B")
-LR_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 10.0)
-# field -> (label, widget, options); options for selects, (min, max) for numbers
-FIELDS = {
-    "dataset": ("Data", "select", C.DATASETS),
-    "depth": ("Hidden layers", "slider", (C.MIN_DEPTH, C.MAX_DEPTH)),
-    "width": ("Units per layer", "select_slider", (8, 16, 32, 64, 100, 128, 256, C.MAX_WIDTH)),
-    "activation": ("Activation", "select", C.ACTIVATIONS),
-    "init": ("Weight init", "select", C.INITS),
-    "init_std": ("Small-Gaussian std", "select_slider", (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3)),
-    "norm": ("Normalization", "select", C.NORMS),
-    "bias_before_norm": ("Keep bias before the norm", "checkbox", None),
-    "optimizer": ("Optimizer", "select", C.OPTIMIZERS),
-    "lr": ("Learning rate", "select_slider", LR_GRID),
-    "batch_size": ("Batch size", "select_slider", (2, 4, 8, 16, 32, 60, 64, 128, 256)),
-    "epochs": ("Epochs", "number", (1, C.MAX_EPOCHS)),
-    "steps": ("Steps (0 = use epochs)", "number", (0, C.MAX_STEPS)),
-    "standardize": ("Standardize inputs", "checkbox", None),
-    "device": ("Device", "select", C.DEVICES),
-}
-FORMAT = {
-    "init": C.INIT_LABELS.get,
-    "norm": C.NORM_LABELS.get,
-    "optimizer": C.OPTIMIZER_LABELS.get,
-    "lr": lambda v: f"{v:g}",
-}
+_BEFORE = "_lab_unlinked_before"  # the unlinked list as last drawn
 
 
 @st.cache_resource
@@ -46,34 +29,46 @@ def training_queue() -> TrainingQueue:
 
 
 def _key(field: str, col: str) -> str:
-    return f"lab_{field}_{col}"
+    return BY_COL[col][field].key
 
 
 def _apply_preset() -> None:
-    a, b = PRESETS[st.session_state["lab_preset"]].configs()
-    for col, cfg in zip(COLS, (a, b), strict=True):
-        for f in FIELDS:
-            v = getattr(cfg, f)
-            st.session_state[_key(f, col)] = 0 if f == "steps" and v is None else v
-    st.session_state["lab_unlinked"] = [f for f in FIELDS if getattr(a, f) != getattr(b, f)]
-    st.session_state["lab_unlinked_before"] = list(st.session_state["lab_unlinked"])
+    # a callback, before the widgets are drawn: the supported way to set bound widgets
+    for key, value in LS.preset_values(st.session_state[PRESET.key]).items():
+        st.session_state[key] = value
+    st.session_state[_BEFORE] = list(st.session_state[UNLINKED.key])
 
 
 def _on_unlink() -> None:
     """A field just set apart for B starts from A's value."""
-    before = set(st.session_state.get("lab_unlinked_before", []))
-    for f in st.session_state["lab_unlinked"]:
-        if f not in before or _key(f, "B") not in st.session_state:
-            st.session_state[_key(f, "B")] = st.session_state[_key(f, "A")]
-    st.session_state["lab_unlinked_before"] = list(st.session_state["lab_unlinked"])
+    before = set(st.session_state.get(_BEFORE, UNLINKED.default))
+    for f in st.session_state[UNLINKED.key]:
+        if f not in before:
+            st.session_state[_key(f, "B")] = st.session_state.get(
+                _key(f, "A"), BY_COL["A"][f].default
+            )
+    st.session_state[_BEFORE] = list(st.session_state[UNLINKED.key])
+
+
+def _preset_from_link() -> None:
+    """First visit through a link naming a preset: the preset fills what the link leaves
+    out, and those values are written into the URL so the link stays exact."""
+    values, _ = parse_query([PRESET], st.query_params.to_dict())
+    name = values[PRESET.key]
+    if name == PRESET.default:
+        return
+    for s in LS.ALL:
+        value = LS.preset_values(name).get(s.key)
+        if value is None or s.key in st.query_params:
+            continue
+        st.session_state[s.key] = value
+        value = tuple(value) if s.kind == "multi" else value
+        if value != s.default:
+            st.query_params[s.key] = s.encode(value)
 
 
 def _config(col: str) -> TrainConfig:
-    unlinked = st.session_state.get("lab_unlinked", [])
-    vals = {f: st.session_state[_key(f, col if f in unlinked else "A")] for f in FIELDS}
-    vals["steps"] = int(vals["steps"]) or None
-    vals["epochs"] = int(vals["epochs"])
-    return TrainConfig(**vals)
+    return LS.config_from_values(st.session_state, col)
 
 
 def _start() -> None:
@@ -81,7 +76,7 @@ def _start() -> None:
     old = st.session_state.get("lab_job")
     if old is not None:
         old.stop()
-    seed0, n = int(st.session_state["lab_seed0"]), int(st.session_state["lab_seeds"])
+    seed0, n = int(st.session_state[SEED0.key]), int(st.session_state[SEEDS.key])
     try:
         job = Job([_config(c) for c in COLS], range(seed0, seed0 + n), COLS, training_queue())
     except ValueError as exc:
@@ -96,29 +91,17 @@ def _stop() -> None:
         job.stop()
 
 
-def _widget(field: str, col: str, disabled: bool = False) -> None:
-    label, kind, opts = FIELDS[field]
-    key = _key(field, col)
-    fmt = FORMAT.get(field, str)
-    if kind == "select":
-        st.selectbox(label, opts, key=key, format_func=fmt, disabled=disabled)
-    elif kind == "select_slider":
-        st.select_slider(label, opts, key=key, format_func=fmt, disabled=disabled)
-    elif kind == "slider":
-        st.slider(label, *opts, key=key, disabled=disabled)
-    elif kind == "number":
-        st.number_input(label, *opts, step=1, key=key, disabled=disabled)
+def _widget(field: str, col: str) -> None:
+    s, (label, kind) = BY_COL[col][field], FIELDS[field]
+    if kind == "number":
+        number_widget(s, label=label)
+    elif kind == "checkbox":  # setting_widget would draw a toggle
+        st.checkbox(label, value=s.default, key=s.key, bind="query-params", persist_state="session")
     else:
-        st.checkbox(label, key=key, disabled=disabled)
+        setting_widget(s, label=label)
 
 
 # --- page ------------------------------------------------------------------------------------
-
-if _key("norm", "A") not in st.session_state:  # first visit: the default preset
-    st.session_state["lab_preset"] = next(iter(PRESETS))
-    _apply_preset()
-st.session_state.setdefault("lab_seeds", 3)
-st.session_state.setdefault("lab_seed0", 0)
 
 st.title("Training lab")
 st.markdown(
@@ -128,18 +111,18 @@ st.markdown(
     "band spans the best and worst seed."
 )
 
+if not st.session_state.get("_lab_seen"):
+    st.session_state["_lab_seen"] = True
+    _preset_from_link()
+link_notices(LS.ALL)
 left, right = st.columns([2, 1])
 with left:
-    st.selectbox("Preset", list(PRESETS), key="lab_preset", on_change=_apply_preset)
-    st.caption(PRESETS[st.session_state["lab_preset"]].blurb)
+    preset = setting_widget(PRESET, on_change=_apply_preset)
+    st.caption(PRESETS[preset].blurb)
 with right:
-    st.multiselect(
-        "Set separately for B", list(FIELDS), key="lab_unlinked",
-        format_func=lambda f: FIELDS[f][0],
-        help="Every other setting is linked: B uses A's value.", on_change=_on_unlink,
-    )  # fmt: skip
+    unlinked = setting_widget(UNLINKED, on_change=_on_unlink)
+st.session_state[_BEFORE] = list(unlinked)
 
-unlinked = st.session_state["lab_unlinked"]
 st.markdown("**A**, and B wherever a setting is linked")
 grid = st.columns(4)
 for i, f in enumerate(FIELDS):
@@ -154,8 +137,8 @@ if not unlinked:
     st.caption("Nothing is set apart: B is an exact copy of A (useful to see seed-to-seed spread).")
 
 s1, s2, s3, s4 = st.columns([1, 1, 1, 1])
-s1.number_input("Seeds per config", 1, C.MAX_SEEDS, key="lab_seeds")
-s2.number_input("First seed", 0, 10_000, key="lab_seed0")
+number_widget(SEEDS, s1)
+number_widget(SEED0, s2)
 job = st.session_state.get("lab_job")
 running = job is not None and job.running
 s3.button(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from bnlib.settings import Setting
+from bnlib.ui.widgets import number_bind
 
 
 def _bump(key: str, s: Setting) -> None:
@@ -27,7 +28,7 @@ def seed_control(s: Setting, container=None) -> int:
         step=1,
         key=s.key,
         help=s.help or "The same seed always draws the same sample.",
-        bind="query-params",
+        bind=number_bind(s),  # "query-params", except for a link value it would crash on
         persist_state="session",
     )
     right.button(

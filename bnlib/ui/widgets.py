@@ -17,6 +17,7 @@ after the widgets, as long as the app's sidebar ran first.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterable
 
 import streamlit as st
@@ -26,15 +27,25 @@ from bnlib.settings import Setting, parse_query
 _SNAPSHOT_KEY = "_link_query_snapshot"
 
 
+def _all_params() -> dict:
+    """The URL query; a repeated parameter (a multiselect's) as the list of its values."""
+    qp = st.query_params
+    out = {}
+    for k in qp:
+        values = qp.get_all(k)
+        out[k] = values if len(values) > 1 else (values[0] if values else "")
+    return out
+
+
 def snapshot_query() -> None:
     """Remember this run's URL query before any bound widget can clean it up."""
     with contextlib.suppress(Exception):  # no session (bare script): nothing to keep
-        st.session_state[_SNAPSHOT_KEY] = st.query_params.to_dict()
+        st.session_state[_SNAPSHOT_KEY] = _all_params()
 
 
 def _query() -> dict:
     try:
-        current = st.query_params.to_dict()
+        current = _all_params()
     except Exception:  # pragma: no cover - query params unavailable outside a session
         return {}
     snap = st.session_state.get(_SNAPSHOT_KEY) or {}
@@ -47,7 +58,8 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
     The widget's key is the setting's key; its value is bound to the URL query parameter
     of the same name (so a copied link reproduces the view) and persists for the session.
     float/int -> slider, bool -> toggle, numeric choices -> select_slider,
-    other choices -> selectbox, text -> text_input (cut to the setting's max length).
+    other choices -> selectbox, text -> text_input (cut to the setting's max length),
+    multi -> multiselect. For a number input use number_widget.
     """
     box = container if container is not None else st
     common = dict(
@@ -58,6 +70,8 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
         **extra,
     )
     text = label or s.label or s.key
+    if s.kind == "multi":
+        return box.multiselect(text, options=list(s.choices), default=list(s.default), **common)
     if s.kind in ("float", "int"):
         cast = float if s.kind == "float" else int
         step = s.step if s.step is not None else None
@@ -77,6 +91,49 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
     if all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in options):
         return box.select_slider(text, options=options, value=s.default, **common)
     return box.selectbox(text, options=options, index=options.index(s.default), **common)
+
+
+def number_widget(s: Setting, container=None, label: str | None = None, **extra):
+    """A number input for an int or float setting, bound to the URL like setting_widget.
+
+    streamlit 1.67's int number_input raises OverflowError on a link value such as
+    ``inf`` or ``1e400`` (int(float("inf")) in NumberInputSerde.deserialize, which the
+    URL seeding does not catch). Such a value is out of range for the setting anyway, so
+    for that one run the widget is drawn unbound and the parameter is removed from the
+    URL: the widget keeps its default, link_notices reports it, and from the next run on
+    the widget is bound again.
+    """
+    box = container if container is not None else st
+    cast = int if s.kind == "int" else float
+    return box.number_input(
+        label or s.label or s.key,
+        min_value=cast(s.min) if s.min is not None else None,
+        max_value=cast(s.max) if s.max is not None else None,
+        value=cast(s.default),
+        step=cast(s.step) if s.step is not None else cast(1),
+        key=s.key,
+        help=s.help or None,
+        bind=number_bind(s),
+        persist_state="session",
+        **extra,
+    )
+
+
+def number_bind(s: Setting):
+    """The `bind` for an int number input of setting `s`: "query-params", or None (and
+    the parameter removed from the URL) for the one run whose link value is infinite,
+    which streamlit 1.67 cannot turn into an int (see number_widget)."""
+    raw = _query().get(s.key)
+    raw = raw[-1] if isinstance(raw, list) and raw else raw
+    try:
+        unusable = s.kind == "int" and isinstance(raw, str) and math.isinf(float(raw))
+    except ValueError:
+        unusable = False
+    if not unusable:
+        return "query-params"
+    with contextlib.suppress(KeyError):
+        del st.query_params[s.key]
+    return None
 
 
 def link_notices(settings: Iterable[Setting], container=None) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.lab.config import PRESETS
+from bnlib.lab.config import PRESETS, TrainConfig
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/training_lab.py"
@@ -27,8 +27,8 @@ def _charts(at):
 def test_page_renders_with_defaults():
     at = _open()
     assert at.title[0].value == "Training lab"
-    assert at.selectbox(key="lab_norm_A").value == "none"
-    assert at.selectbox(key="lab_norm_B").value == "bn_before"
+    assert at.selectbox(key="a_norm").value == "none"
+    assert at.selectbox(key="b_norm").value == "bn_before"
     assert any("Device:" in c.value for c in at.caption)
     assert any("at most" in c.value and "steps" in c.value for c in at.caption)  # limits stated
 
@@ -36,30 +36,30 @@ def test_page_renders_with_defaults():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_applies(name):
     at = _open()
-    at.selectbox(key="lab_preset").set_value(name).run()
+    at.selectbox(key="preset").set_value(name).run()
     assert not at.exception, at.exception
     a, b = PRESETS[name].configs()
-    assert at.selectbox(key="lab_activation_A").value == a.activation
-    assert at.session_state["lab_batch_size_A"] == a.batch_size
+    assert at.selectbox(key="a_activation").value == a.activation
+    assert at.session_state["a_batch_size"] == a.batch_size
 
 
 def test_linked_fields_follow_a_and_can_be_unlinked():
     at = _open()
-    at.slider(key="lab_depth_A").set_value(4).run()
-    assert "lab_depth_B" not in [w.key for w in at.slider]
-    at.multiselect(key="lab_unlinked").set_value(["norm", "depth"]).run()
-    assert at.slider(key="lab_depth_B").value == 4  # starts from A's value
+    at.slider(key="a_depth").set_value(4).run()
+    assert "b_depth" not in [w.key for w in at.slider]
+    at.multiselect(key="unlinked").set_value(["norm", "depth"]).run()
+    assert at.slider(key="b_depth").value == 4  # starts from A's value
     assert not at.exception
 
 
 def test_invalid_settings_show_an_error_not_a_traceback():
     at = _open()
-    at.selectbox(key="lab_norm_A").set_value("group").run()
-    at.select_slider(key="lab_width_A").set_value(100).run()
+    at.selectbox(key="a_norm").set_value("group").run()
+    at.select_slider(key="a_width").set_value(100).run()
     # width 100 with 4 groups is fine; 7 groups is not reachable from the page, so use depth
-    at.number_input(key="lab_steps_A").set_value(0).run()
-    at.number_input(key="lab_epochs_A").set_value(200).run()
-    at.select_slider(key="lab_batch_size_A").set_value(2).run()
+    at.number_input(key="a_steps").set_value(0).run()
+    at.number_input(key="a_epochs").set_value(200).run()
+    at.select_slider(key="a_batch_size").set_value(2).run()
     at.button(key="lab_train").click().run()
     assert not at.exception
     assert at.error and "steps" in at.error[0].value
@@ -67,11 +67,11 @@ def test_invalid_settings_show_an_error_not_a_traceback():
 
 def test_tiny_comparison_trains_and_shows_results():
     at = _open()
-    at.multiselect(key="lab_unlinked").set_value(["norm"]).run()
-    at.slider(key="lab_depth_A").set_value(1).run()
-    at.select_slider(key="lab_width_A").set_value(16).run()
-    at.number_input(key="lab_steps_A").set_value(30).run()
-    at.number_input(key="lab_seeds").set_value(2).run()
+    at.multiselect(key="unlinked").set_value(["norm"]).run()
+    at.slider(key="a_depth").set_value(1).run()
+    at.select_slider(key="a_width").set_value(16).run()
+    at.number_input(key="a_steps").set_value(30).run()
+    at.number_input(key="seeds").set_value(2).run()
     at.button(key="lab_train").click().run()
     assert not at.exception, at.exception
     job = at.session_state["lab_job"]
@@ -93,7 +93,7 @@ def test_tiny_comparison_trains_and_shows_results():
 
 def test_stop_button_cancels_a_running_job():
     at = _open()
-    at.number_input(key="lab_steps_A").set_value(5000).run()
+    at.number_input(key="a_steps").set_value(5000).run()
     at.button(key="lab_train").click().run()
     job = at.session_state["lab_job"]
     assert job.running
@@ -106,3 +106,122 @@ def test_stop_button_cancels_a_running_job():
     assert not at.exception
     assert job.result.cancelled
     assert any("Stopped" in w.value for w in at.warning)
+
+
+# --- shareable links: the whole lab configuration travels in the URL ------------------------
+def _open_with(query: dict):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _built_configs(at):
+    """What Train would run: the configs the page builds from its widgets' state."""
+    from bnlib.ui.lab_settings import config_from_values
+
+    return tuple(config_from_values(at.session_state, col) for col in ("A", "B"))
+
+
+def _notices(at):
+    return [c.value for c in at.caption if "link_off" in c.value]
+
+
+LINK = {
+    "a_depth": "5",
+    "a_activation": "tanh",
+    "a_lr": "0.5",
+    "a_width": "64",
+    "a_steps": "300",
+    "a_standardize": "false",
+    "unlinked": ["norm", "batch_size"],
+    "b_norm": "group",
+    "b_batch_size": "4",
+    "seeds": "2",
+    "seed0": "7",
+}
+
+
+def test_a_link_reproduces_the_whole_configuration():
+    at = _open_with(LINK)
+    assert at.slider(key="a_depth").value == 5
+    assert at.selectbox(key="a_activation").value == "tanh"
+    assert at.select_slider(key="a_lr").value == 0.5
+    assert at.select_slider(key="a_width").value == 64
+    assert at.number_input(key="a_steps").value == 300
+    assert at.checkbox(key="a_standardize").value is False
+    assert at.multiselect(key="unlinked").value == ["norm", "batch_size"]
+    assert at.selectbox(key="b_norm").value == "group"
+    assert at.select_slider(key="b_batch_size").value == 4
+    assert at.number_input(key="seeds").value == 2 and at.number_input(key="seed0").value == 7
+    assert "b_depth" not in [w.key for w in at.slider]  # linked: B uses A's
+    a, b = _built_configs(at)
+    shared = dict(depth=5, activation="tanh", lr=0.5, width=64, steps=300, standardize=False)
+    assert a == TrainConfig(**shared, norm="none", batch_size=60)
+    assert b == TrainConfig(**shared, norm="group", batch_size=4)
+    assert not _notices(at)
+
+
+def test_the_built_configuration_is_what_train_runs():
+    at = _open_with({**LINK, "a_depth": "1", "a_width": "16", "a_steps": "5"})
+    at.button(key="lab_train").click().run()
+    assert not at.exception, at.exception
+    job = at.session_state["lab_job"]
+    job.stop()
+    a, b = _built_configs(at)
+    runs = {(r.label, r.config.seed): r.config for r in job.result.runs}
+    assert set(runs) == {(c, s) for c in "AB" for s in (7, 8)}  # seeds 7 and 8
+    assert runs["A", 7] == a.replace(seed=7) and runs["B", 8] == b.replace(seed=8)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"a_depth": "99"},
+        {"a_depth": "abc"},
+        {"a_epochs": "inf"},  # streamlit's int number_input would raise on it
+        {"seed0": "1e400"},
+        {"b_norm": "<b>group</b>"},
+        {"a_lr": "1e-3"},  # not the option's text (0.001)
+        {"a_width": "63"},
+        {"unlinked": ["nonsense"]},
+        {"preset": "[x](javascript:alert(1))"},
+        {"a_standardize": "yes"},
+    ],
+    ids=lambda q: "&".join(f"{k}={v}" for k, v in q.items()),
+)
+def test_a_malformed_link_value_falls_back_with_a_notice(query):
+    at = _open_with(query)
+    (key,) = query
+    raw = query[key]
+    assert len(_notices(at)) == 1, _notices(at)
+    assert str(raw) not in _notices(at)[0]  # never echoed back
+    assert _built_configs(at) == PRESETS["Default: BN or not"].configs()
+    assert at.session_state["seeds"] == 3 and at.session_state["seed0"] == 0
+    at.run()  # and the page keeps working afterwards
+    assert not at.exception, at.exception
+
+
+def test_a_preset_click_updates_the_url():
+    at = _open()
+    at.selectbox(key="preset").set_value("Tiny batches").run()
+    assert not at.exception, at.exception
+    # the values the preset's callback set are written by the server; the preset box
+    # itself, changed by the user, is written by the browser (tests/browser checks that)
+    qp = dict(at.query_params)
+    assert qp["a_norm"] == "bn_before" and qp["b_norm"] == "group"
+    assert qp["a_batch_size"] == "2" and qp["a_steps"] == "1500"
+    # and those values alone, opened fresh, give the same configuration
+    again = _open_with({k: v for k, v in qp.items() if k != "preset"})
+    assert _built_configs(again) == _built_configs(at) == PRESETS["Tiny batches"].configs()
+
+
+def test_a_link_naming_only_a_preset_applies_it():
+    at = _open_with({"preset": "Bad init", "a_depth": "7"})
+    a, b = _built_configs(at)
+    want_a, want_b = PRESETS["Bad init"].configs()
+    assert (a, b) == (want_a.replace(depth=7), want_b.replace(depth=7))  # the link wins
+    assert at.query_params["a_init"] == "large_gaussian"  # written, so the link stays exact

@@ -15,10 +15,10 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page):
     train = page.locator(".st-key-lab_train button")
     train.wait_for()
     # A long run, so there is time to watch it and to stop it.
-    steps = page.locator(".st-key-lab_steps_A input")
+    steps = page.locator(".st-key-a_steps input")
     steps.fill("6000")
     steps.press("Enter")
-    page.wait_for_function("document.querySelector('.st-key-lab_steps_A input').value === '6000'")
+    page.wait_for_function("document.querySelector('.st-key-a_steps input').value === '6000'")
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
     train.click()
     page.wait_for_selector("[data-testid='stProgress']")
@@ -31,7 +31,7 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page):
     first = page.locator("[data-testid='stProgress']").first.inner_text()
     page.wait_for_function(wait_moves, arg=first)
     # moving an unrelated widget reruns the script but must not end the training
-    slider = page.locator(".st-key-lab_depth_A input[type=range]")
+    slider = page.locator(".st-key-a_depth input[type=range]")
     slider.focus()
     slider.press("ArrowRight")
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")

@@ -122,6 +122,8 @@ def test_keys_are_unique_across_the_app():
 def test_the_learning_pages_settings_are_found():
     keys = {s.key for s in every_setting()}
     assert {"quiz_seed", "quiz_n", "glossary_q"} <= keys
+    # the whole training-lab configuration, both columns (bnlib.ui.lab_settings)
+    assert {"a_depth", "b_norm", "a_lr", "b_steps", "unlinked", "preset", "seeds", "seed0"} <= keys
 
 
 # --- round trips ---------------------------------------------------------------------------
@@ -130,6 +132,9 @@ def sample_values(s: Setting) -> list:
         return [True, False]
     if s.kind == "choice":
         return list(s.choices)
+    if s.kind == "multi":
+        c = s.choices
+        return [(), s.default, c[:1], c[-1:], tuple(reversed(c)), c[1::2]]
     if s.kind == "text":
         return ["", "abc", "a&b=c#d <b>x</b> [l](u) 100%", "é" * s.max_len]
     lo = s.min if s.min is not None else -1e6
@@ -150,7 +155,10 @@ def test_each_value_round_trips_through_its_url_text(s):
     assert s.allows(s.default)
     for v in sample_values(s):
         text = s.encode(v)
-        assert isinstance(text, str)
+        if s.kind == "multi":  # one text per repeated parameter
+            assert isinstance(text, list) and all(isinstance(x, str) for x in text)
+        else:
+            assert isinstance(text, str)
         back = s.parse(text)
         assert back == v and type(back) is type(v), (s.key, v, text, back)
 
@@ -182,6 +190,22 @@ def test_parse_mirrors_streamlit_rules():
             c.parse(bad)
     t = Setting("t", "text", "", max=5)
     assert t.parse("abcdefgh") == "abcde"
+
+
+def test_multi_parse_mirrors_streamlit_multiselect():
+    m = Setting("m", "multi", ("a",), choices=("a", "b", "c"))
+    assert m.parse(["b", "a"]) == ("b", "a")  # the link's order, as the multiselect keeps it
+    assert m.parse("c") == ("c",)
+    assert m.parse([""]) == () and m.parse("") == ()  # ?m= alone: nothing selected
+    assert m.parse(["b", "zz", "b"]) == ("b",)  # unknown and repeated entries are dropped
+    for bad in (["zz"], ["A"], ["zz", ""]):
+        with pytest.raises(ValueError):
+            m.parse(bad)
+    values, notices = parse_query([m], {"m": ["<i>x</i>"]})
+    assert values == {"m": ("a",)} and len(notices) == 1 and "<i>" not in notices[0]
+    assert encode_query([m], {"m": ()}) == {"m": [""]}
+    with pytest.raises(ValueError):
+        Setting("m2", "multi", ("a", "a"), choices=("a", "b"))
 
 
 def test_notices_never_echo_the_url_text():
@@ -243,8 +267,13 @@ def test_dataclass_settings_round_trip():
 # --- fuzzing -------------------------------------------------------------------------------
 KEYS = [s.key for s in SETTINGS]
 text = st.text(max_size=80)
+# the texts of every choice, so repeated parameters also mix valid and invalid entries
+CHOICE_TEXTS = sorted({s._text(c) for s in SETTINGS for c in s.choices}) or ["x"]
 raw_value = st.one_of(
-    text, st.lists(text, max_size=3), st.sampled_from(["nan", "inf", "-0", "1e400"])
+    text,
+    st.lists(text, max_size=3),
+    st.sampled_from(["nan", "inf", "-0", "1e400"]),
+    st.lists(st.one_of(st.sampled_from(CHOICE_TEXTS), text), max_size=4),
 )
 queries = st.dictionaries(st.one_of(st.sampled_from(KEYS), text), raw_value, max_size=8)
 
@@ -261,7 +290,8 @@ def test_fuzzed_queries_never_raise_and_fall_back_to_defaults(query):
             assert values[s.key] == s.default
             continue
         raw = query[s.key]
-        raw = (raw[-1] if raw else "") if isinstance(raw, list) else raw
+        if s.kind != "multi":  # a multi setting reads every repeated parameter
+            raw = (raw[-1] if raw else "") if isinstance(raw, list) else raw
         try:
             expected = s.parse(raw)
         except ValueError:

@@ -1,0 +1,73 @@
+"""A shared training-lab link in a real Chromium: the widgets show the link's configuration,
+and changing a widget rewrites the URL (the browser writes it, not the server)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.conftest import assert_no_exception, wait_idle
+
+pytestmark = pytest.mark.browser
+
+LINK = "a_depth=5&a_activation=tanh&unlinked=norm&unlinked=depth&b_depth=8&b_norm=group&seed0=7"
+
+
+def _selected(page, key: str) -> str:
+    """The option a selectbox shows (its combobox input holds the option's text)."""
+    box = page.locator(f".st-key-{key} [data-testid='stSelectbox'] input")
+    box.wait_for(state="attached")  # drawn after a skeleton placeholder
+    return box.input_value()
+
+
+def _query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query, keep_blank_values=True)
+
+
+def test_a_lab_link_shows_its_settings_and_a_change_updates_the_url(app_server, page):
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_server}/training-lab?{LINK}")
+    wait_idle(page)
+    page.locator(".st-key-a_depth input[type=range]").wait_for(state="attached")
+    assert page.locator(".st-key-a_depth input[type=range]").input_value() == "5"
+    assert page.locator(".st-key-b_depth input[type=range]").input_value() == "8"
+    assert _selected(page, "a_activation") == "tanh"
+    assert _selected(page, "b_norm") == "group"
+    assert page.locator(".st-key-seed0 input").input_value() == "7"
+    unlinked = page.locator(".st-key-unlinked").inner_text()
+    assert "norm" in unlinked and "depth" in unlinked
+    assert page.locator("text=was ignored").count() == 0
+    assert _query(page)["a_depth"] == ["5"]
+    assert_no_exception(page)
+
+    # a keyboard change of A's depth: the URL follows
+    slider = page.locator(".st-key-a_depth input[type=range]")
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('a_depth') === '6'")
+    wait_idle(page)
+    q = _query(page)
+    assert q["b_depth"] == ["8"] and q["b_norm"] == ["group"] and q["seed0"] == ["7"]
+    assert_no_exception(page)
+
+    # the new URL, opened in a fresh tab, shows the changed value
+    fresh = page.context.browser.new_page()
+    try:
+        fresh.goto(page.url)
+        wait_idle(fresh)
+        fresh.locator(".st-key-a_depth input[type=range]").wait_for(state="attached")
+        assert fresh.locator(".st-key-a_depth input[type=range]").input_value() == "6"
+        assert_no_exception(fresh)
+    finally:
+        fresh.close()
+
+
+def test_a_malformed_lab_link_falls_back_with_a_notice(app_server, page):
+    page.goto(f"{app_server}/training-lab?a_depth=99&a_epochs=inf&b_norm=%3Cb%3Ex%3C/b%3E")
+    wait_idle(page)
+    page.locator(".st-key-a_depth input[type=range]").wait_for(state="attached")
+    assert page.locator(".st-key-a_depth input[type=range]").input_value() == "3"
+    assert page.get_by_text("was ignored", exact=False).count() == 3
+    assert page.locator("b", has_text="x").count() == 0  # nothing from the URL as HTML
+    assert_no_exception(page)
