@@ -78,6 +78,7 @@ STATS_NORMS = ("bn_before", "bn_after", "batch_renorm")  # keep running statisti
 AFFINE_NORMS = ("bn_before", "bn_after", "batch_renorm", "layer", "group")
 ADAM_BETA2, ADAM_EPS = 0.999, 1e-8
 NARROW_OUT = 16  # output layers narrower than this use transposed matmuls (faster on CPU)
+NATIVE_BN = True  # bn_before/bn_after training steps use aten.native_batch_norm (fused)
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -465,6 +466,21 @@ class _Stack:
         """Training-mode normalization of z (R', N, F), the runs `sl` of the stack (gamma and
         beta are already cut to them); writes y into `out`, returns the cache for backward."""
         R, N, Fd = z.shape
+        if (
+            NATIVE_BN
+            and kind in ("bn_before", "bn_after")
+            and bool((self.bn_mom[sl] == self.bn_mom[sl][0]).all())
+        ):
+            # PyTorch's own fused kernel, as nn.BatchNorm1d calls it: the runs' units side by
+            # side as R*F channels, (N, R*F); updates the running statistics in place.
+            x2 = z.transpose(0, 1).reshape(N, R * Fd)
+            rm, rv = self.running_mean[layer][sl].view(-1), self.running_var[layer][sl].view(-1)
+            w, b = gamma.reshape(-1), beta.reshape(-1)
+            y, mean, invstd = torch.ops.aten.native_batch_norm(
+                x2, w, b, rm, rv, True, float(self.bn_mom[sl][0]), self.eps
+            )
+            out.copy_(y.view(N, R, Fd).transpose(0, 1))
+            return "native", x2, w, rm, rv, mean, invstd, self.eps
         if kind == "layer":
             zs = z
         elif kind == "group":
@@ -496,8 +512,16 @@ class _Stack:
     @staticmethod
     def _norm_back(dy, gamma, cache, dz):
         """dz (written into `dz`), dgamma, dbeta for one norm; dy (R', N, F)."""
-        kind, xhat, inv, xn, r, axis = cache
         R, N, Fd = dy.shape
+        if cache[0] == "native":
+            x2, w, rm, rv, mean, invstd, eps = cache[1:]
+            dx, dw, db = torch.ops.aten.native_batch_norm_backward(
+                dy.transpose(0, 1).reshape(N, R * Fd), x2, w, rm, rv, mean, invstd, True, eps,
+                [True, True, True],
+            )  # fmt: skip
+            dz.copy_(dx.view(N, R, Fd).transpose(0, 1))
+            return dw.view(R, 1, Fd), db.view(R, 1, Fd)
+        kind, xhat, inv, xn, r, axis = cache
         dgamma = (dy * xn).sum(1, keepdim=True)
         dbeta = dy.sum(1, keepdim=True)
         g = dy * gamma
