@@ -74,6 +74,7 @@ DIAG_NAMES = (
     "running_mean_mean",
     "running_var_mean",
 )
+LAYER_STATS = tuple(n for n in DIAG_NAMES if n not in ("grad_norm", "update_ratio"))
 STATS_NORMS = ("bn_before", "bn_after", "batch_renorm")  # keep running statistics
 AFFINE_NORMS = ("bn_before", "bn_after", "batch_renorm", "layer", "group")
 ADAM_BETA2, ADAM_EPS = 0.999, 1e-8
@@ -739,43 +740,44 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
 
     def diagnose(k, grad, upd, w_before):
         """Layer statistics on a fixed probe of validation data, batch statistics, no update."""
-        nan = np.full(R, np.nan)
         L = stack.L
         with torch.no_grad():
             p = stack.views()
             _, seen = stack.forward(xva_r[:, :PROBE_MAX], p, mode="batch", capture=True)
-            rows = {name: [] for name in DIAG_NAMES}  # name -> L arrays of shape (R,)
+            # Everything per layer in torch, in the run's dtype, one conversion at the end.
+            nan = torch.full((R,), math.nan, dtype=stack.dtype, device=dev)
+            q = torch.tensor(PERCENTILES, dtype=stack.dtype, device=dev)
+            per_layer = []  # L tensors (R, len(LAYER_STATS))
             for i, (z, a) in enumerate(seen):
-                zn = z.double().cpu().numpy()  # (R, N, F)
-                flat = zn.reshape(R, -1)
+                flat = z.reshape(R, -1)
                 flat = flat[:, :: max(1, flat.shape[1] // POOLED_MAX)]  # an even subsample
-                pooled = np.quantile(flat, PERCENTILES, axis=1)  # (3, R)
-                unit = np.quantile(zn[:, :, c0.watch_unit], PERCENTILES, axis=1)
-                for q, tag in enumerate(("p15", "p50", "p85")):
-                    rows[f"pre_{tag}"].append(pooled[q])
-                    rows[f"unit_{tag}"].append(unit[q])
-                an = a.double().cpu().numpy()
-                rows["act_mean"].append(an.mean((1, 2)))
-                rows["act_std"].append(an.std((1, 2)))
+                pooled = torch.quantile(flat, q, dim=1)  # (3, R)
+                unit = torch.quantile(z[:, :, c0.watch_unit], q, dim=1)
                 if stack.act in ("sigmoid", "tanh"):
-                    slope = an * (1 - an) / 0.25 if stack.act == "sigmoid" else 1 - an * an
-                    rows["saturation"].append((slope < 0.1).mean((1, 2)))
+                    slope = a * (1 - a) / 0.25 if stack.act == "sigmoid" else 1 - a * a
+                    sat = (slope < 0.1).to(a.dtype).mean((1, 2))
                 else:
-                    rows["saturation"].append(nan)
-                dead = (zn.max(1) <= 0).mean(1) if stack.act in ("relu", "gelu") else nan
-                rows["dead"].append(dead)
-                means = (
-                    p[2 * L + 2 + i],
-                    p[3 * L + 2 + i],
-                    stack.running_mean[i],
-                    stack.running_var[i],
+                    sat = nan
+                dead = (
+                    (z.amax(1) <= 0).to(z.dtype).mean(1) if stack.act in ("relu", "gelu") else nan
                 )
-                for name, t in zip(
-                    ("gamma_mean", "beta_mean", "running_mean_mean", "running_var_mean"),
-                    means,
-                    strict=True,
-                ):
-                    rows[name].append(t.mean((1, 2)).double().cpu().numpy())
+                per_layer.append(
+                    torch.stack(
+                        [*pooled, *unit, a.mean((1, 2)), a.std((1, 2), correction=0), sat, dead]
+                        + [
+                            t.mean((1, 2))
+                            for t in (
+                                p[2 * L + 2 + i],
+                                p[3 * L + 2 + i],
+                                stack.running_mean[i],
+                                stack.running_var[i],
+                            )
+                        ],
+                        1,
+                    )
+                )
+            layer_table = torch.stack(per_layer, 1).double().cpu().numpy()  # (R, L, stats)
+            rows = {name: list(layer_table[:, :, s].T) for s, name in enumerate(LAYER_STATS)}
             if grad is not None:
                 gn = _layer_norms(stack, grad)
                 with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN in a dying run
