@@ -746,13 +746,18 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
             _, seen = stack.forward(xva_r[:, :PROBE_MAX], p, mode="batch", capture=True)
             # Everything per layer in torch, in the run's dtype, one conversion at the end.
             nan = torch.full((R,), math.nan, dtype=stack.dtype, device=dev)
-            q = torch.tensor(PERCENTILES, dtype=stack.dtype, device=dev)
-            per_layer = []  # L tensors (R, len(LAYER_STATS))
+            per_layer, quantiles = [], []  # L tensors (R, 8), L arrays (R, 6)
             for i, (z, a) in enumerate(seen):
                 flat = z.reshape(R, -1)
                 flat = flat[:, :: max(1, flat.shape[1] // POOLED_MAX)]  # an even subsample
-                pooled = torch.quantile(flat, q, dim=1)  # (3, R)
-                unit = torch.quantile(z[:, :, c0.watch_unit], q, dim=1)
+                # numpy's partition-based quantile: several times faster than torch's sort here
+                pooled = np.quantile(flat.double().cpu().numpy(), PERCENTILES, axis=1)  # (3, R)
+                unit = np.quantile(
+                    z[:, :, c0.watch_unit].double().cpu().numpy(), PERCENTILES, axis=1
+                )
+                quantiles.append(np.concatenate([pooled, unit]).T)
+                a_mean = a.mean((1, 2), keepdim=True)
+                a_dev = a - a_mean  # two passes, as numpy's std (torch's std is slow on CPU)
                 if stack.act in ("sigmoid", "tanh"):
                     slope = a * (1 - a) / 0.25 if stack.act == "sigmoid" else 1 - a * a
                     sat = (slope < 0.1).to(a.dtype).mean((1, 2))
@@ -763,7 +768,7 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
                 )
                 per_layer.append(
                     torch.stack(
-                        [*pooled, *unit, a.mean((1, 2)), a.std((1, 2), correction=0), sat, dead]
+                        [a_mean.view(R), (a_dev * a_dev).mean((1, 2)).sqrt(), sat, dead]
                         + [
                             t.mean((1, 2))
                             for t in (
@@ -776,7 +781,9 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
                         1,
                     )
                 )
-            layer_table = torch.stack(per_layer, 1).double().cpu().numpy()  # (R, L, stats)
+            layer_table = np.concatenate(
+                [np.stack(quantiles, 1), torch.stack(per_layer, 1).double().cpu().numpy()], 2
+            )  # (R, L, len(LAYER_STATS))
             rows = {name: list(layer_table[:, :, s].T) for s, name in enumerate(LAYER_STATS)}
             if grad is not None:
                 gn = _layer_norms(stack, grad)
