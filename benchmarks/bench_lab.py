@@ -4,7 +4,7 @@ Workload (the lab's default comparison): 2 configs (no BN, BN before the activat
 seeds, an MLP with 3 hidden layers of 100 ReLU units, the 8x8 digits (1438 training
 images), batches of 60, plain SGD, 20 epochs, validation once per epoch.
 
-Times are process CPU seconds (time.process_time), not wall time: the machine this was
+Rates are medians over --repeats. Times are process CPU seconds (time.process_time), not wall time: the machine this was
 written on is shared, and CPU time is what a busy neighbour cannot inflate much. With one
 thread the two agree on an idle machine. Prints run-steps per CPU-second for both, the ratio, the trainer's achieved GFLOP/s and the
 machine's measured matmul GFLOP/s (same thread count). Usage:
@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -93,6 +95,35 @@ def matmul_gflops(n: int = 1024, reps: int = 20) -> float:
     return 2 * n**3 * reps / best / 1e9
 
 
+def matmul_only_rate(R: int = 6, n_in: int = 64, n_out: int = 10, reps: int = 200) -> float:
+    """Run-steps/s if a stacked step did nothing but its matmuls (forward, dW, dh), at the
+    shapes the lab uses: the ceiling for any trainer built from these batched GEMMs."""
+    dims = [n_in] + [WIDTH] * DEPTH + [n_out]
+    Ws = [torch.randn(R, a, b) for a, b in zip(dims[:-1], dims[1:], strict=False)]
+    x = torch.randn(R, BATCH, n_in)
+
+    def step():
+        hs, h = [], x
+        for W in Ws:
+            hs.append(h)
+            h = torch.bmm(h, W)
+        dz = h
+        for i in reversed(range(len(Ws))):
+            torch.bmm(hs[i].mT, dz)
+            if i:
+                dz = torch.bmm(dz, Ws[i].mT)
+
+    for _ in range(20):
+        step()
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.process_time()
+        for _ in range(reps):
+            step()
+        best = min(best, time.process_time() - t0)
+    return R * reps / best
+
+
 def flops_per_run_step(n_in: int = 64, n_out: int = 10) -> float:
     """Matmul FLOPs of one training step of one run: forward 2*B*in*out, backward twice that."""
     dims = [n_in] + [WIDTH] * DEPTH + [n_out]
@@ -106,42 +137,54 @@ def main() -> None:
     ap.add_argument(
         "--threads", type=int, default=1, help="torch CPU threads for every measurement"
     )
-    ap.add_argument("--repeats", type=int, default=3, help="best of this many timings")
+    ap.add_argument("--repeats", type=int, default=5, help="median of this many timings")
     ap.add_argument("--epochs", type=int, default=20, help="epochs per run")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     load_dataset("digits")
     batched(1, True)  # warm-up: imports, allocator
-    rows = {}
+    rows, spread = {}, {}
+    load0 = os.getloadavg()[0]
     for name, fn in (
         ("naive sequential", lambda: naive_reference(args.epochs)),
         ("batched, with diagnostics", lambda: batched(args.epochs, True)),
         ("batched, no diagnostics", lambda: batched(args.epochs, False)),
     ):
-        best = None
+        rates = []
         for _ in range(args.repeats):
             steps, dt = fn()
-            rate = steps / dt
-            best = rate if best is None else max(best, rate)
-        rows[name] = best
+            rates.append(steps / dt)
+        rows[name] = statistics.median(rates)
+        spread[name] = (min(rates), max(rates))
     peak = matmul_gflops()
     fl = flops_per_run_step()
+    rows["matmuls only (ceiling)"] = ceiling = matmul_only_rate()
+    spread["matmuls only (ceiling)"] = (ceiling, ceiling)
+    load1 = os.getloadavg()[0]
     ref = rows["naive sequential"]
     print(
         f"torch {torch.__version__}, {platform.processor() or platform.machine()}, threads={args.threads}"
     )
     print(f"workload: {len(NORMS)} configs x {len(SEEDS)} seeds, {DEPTH}x{WIDTH} MLP, digits, "
           f"batch {BATCH}, {args.epochs} epochs; {fl / 1e6:.1f} MFLOP per run-step")  # fmt: skip
-    print(f"matmul peak (1024x1024 float32): {peak:.1f} GFLOP/s")
-    print(f"{'':28}{'run-steps/s':>12}{'vs naive':>10}{'GFLOP/s':>10}{'% of peak':>11}")
+    print(
+        f"matmul peak (1024x1024 float32): {peak:.1f} GFLOP/s; load average {load0:.1f} -> {load1:.1f}"
+    )
+    print(f"median of {args.repeats} (min-max) in run-steps per CPU-second")
+    print(
+        f"{'':28}{'run-steps/s':>12}{'min-max':>14}{'vs naive':>10}{'GFLOP/s':>10}{'% of peak':>11}"
+    )
     for name, rate in rows.items():
         gf = rate * fl / 1e9
-        print(f"{name:28}{rate:12.0f}{rate / ref:9.2f}x{gf:10.2f}{100 * gf / peak:10.1f}%")
+        lo, hi = spread[name]
+        print(f"{name:28}{rate:12.0f}{f'{lo:.0f}-{hi:.0f}':>14}{rate / ref:9.2f}x{gf:10.2f}"
+              f"{100 * gf / peak:10.1f}%")  # fmt: skip
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"threads": args.threads, "matmul_gflops": peak,
-                                         "flops_per_run_step": fl, "run_steps_per_s": rows}, indent=2))  # fmt: skip
+                                         "flops_per_run_step": fl, "run_steps_per_s": rows,
+                                         "min_max": spread, "loadavg": [load0, load1]}, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":

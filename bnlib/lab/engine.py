@@ -74,9 +74,12 @@ DIAG_NAMES = (
     "running_mean_mean",
     "running_var_mean",
 )
+LAYER_STATS = tuple(n for n in DIAG_NAMES if n not in ("grad_norm", "update_ratio"))
 STATS_NORMS = ("bn_before", "bn_after", "batch_renorm")  # keep running statistics
 AFFINE_NORMS = ("bn_before", "bn_after", "batch_renorm", "layer", "group")
 ADAM_BETA2, ADAM_EPS = 0.999, 1e-8
+NARROW_OUT = 16  # output layers narrower than this use transposed matmuls (faster on CPU)
+NATIVE_BN = True  # bn_before/bn_after training steps use aten.native_batch_norm (fused)
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -233,6 +236,16 @@ def _init_linear(cfg: TrainConfig, fan_in: int, fan_out: int, gen: torch.Generat
 # --- the stack -------------------------------------------------------------------------------
 
 
+def _segments(kinds: list) -> list[tuple]:
+    """[(kind, lo, hi)]: maximal runs of equal neighbours in `kinds`, covering all of it."""
+    out, lo = [], 0
+    for j in range(1, len(kinds) + 1):
+        if j == len(kinds) or kinds[j] != kinds[lo]:
+            out.append((kinds[lo], lo, j))
+            lo = j
+    return out
+
+
 def _group_key(cfg: TrainConfig, n_train: int) -> tuple:
     steps = (
         cfg.steps
@@ -304,8 +317,13 @@ class _Stack:
 
         # Normalization per run: which kind at the "pre" (before activation) and "post" slot.
         kinds = [c.norm for c in cfgs]
-        self.pre = self._slot([k if k not in ("none", "bn_after") else None for k in kinds])
-        self.post = self._slot(["bn_after" if k == "bn_after" else None for k in kinds])
+        pre_kinds = [k if k not in ("none", "bn_after") else None for k in kinds]
+        post_kinds = ["bn_after" if k == "bn_after" else None for k in kinds]
+        self.pre, self.post = self._slot(pre_kinds), self._slot(post_kinds)
+        # The same as runs of neighbours, [(kind or None, lo, hi)], for the training step: a
+        # norm is computed only on the runs that use it (slices of the run axis), no masks.
+        self.pre_segs, self.post_segs = _segments(pre_kinds), _segments(post_kinds)
+        self._step_views = None  # (parameter views, gradient views), made on first use
         self.tracks = any(k in STATS_NORMS for k in kinds)
         col = lambda vals: torch.tensor(vals, dtype=dt, device=dev).view(R, 1, 1)  # noqa: E731
         self.bn_mom = col([c.bn_momentum for c in cfgs])
@@ -386,7 +404,9 @@ class _Stack:
             xhat = xhat * r + d
         if mode == "train" and kind in STATS_NORMS:
             # mask: the runs that really use this kind here (others just share the compute)
-            self._pending_stats.append((layer, mask, mu.detach()[:, 0], var.detach()[:, 0], chunk))
+            self._pending_stats.append(
+                (layer, mask, slice(None), mu.detach()[:, 0], var.detach()[:, 0], chunk)
+            )
         return torch.addcmul(beta, xhat.view(R, N, Fd), gamma)
 
     def _apply_slot(self, slot, z, layer, gamma, beta, mode, chunk):
@@ -443,9 +463,25 @@ class _Stack:
     # whole-stack tensor operations with no graph bookkeeping; about twice as fast for the
     # lab's small nets. Tests compare it with autograd and with plain PyTorch modules.
 
-    def _norm_train(self, kind, z, layer, gamma, beta, mask):
-        """Training-mode normalization of z (R, N, F); returns (y, cache for backward)."""
+    def _norm_train(self, kind, z, layer, gamma, beta, sl, out):
+        """Training-mode normalization of z (R', N, F), the runs `sl` of the stack (gamma and
+        beta are already cut to them); writes y into `out`, returns the cache for backward."""
         R, N, Fd = z.shape
+        if (
+            NATIVE_BN
+            and kind in ("bn_before", "bn_after")
+            and bool((self.bn_mom[sl] == self.bn_mom[sl][0]).all())
+        ):
+            # PyTorch's own fused kernel, as nn.BatchNorm1d calls it: the runs' units side by
+            # side as R*F channels, (N, R*F); updates the running statistics in place.
+            x2 = z.transpose(0, 1).reshape(N, R * Fd)
+            rm, rv = self.running_mean[layer][sl].view(-1), self.running_var[layer][sl].view(-1)
+            w, b = gamma.reshape(-1), beta.reshape(-1)
+            y, mean, invstd = torch.ops.aten.native_batch_norm(
+                x2, w, b, rm, rv, True, float(self.bn_mom[sl][0]), self.eps
+            )
+            out.copy_(y.view(N, R, Fd).transpose(0, 1))
+            return "native", x2, w, rm, rv, mean, invstd, self.eps
         if kind == "layer":
             zs = z
         elif kind == "group":
@@ -460,23 +496,33 @@ class _Stack:
         xhat = dev * inv
         r = d = None
         if kind == "batch_renorm":
-            rm, rv = self.running_mean[layer].unsqueeze(1), self.running_var[layer].unsqueeze(1)
+            rm = self.running_mean[layer][sl].unsqueeze(1)
+            rv = self.running_var[layer][sl].unsqueeze(1)
             rsd = torch.sqrt(rv + self.eps)
-            rmax, dmax = self.rmax.unsqueeze(1), self.dmax.unsqueeze(1)
+            rmax, dmax = self.rmax[sl].unsqueeze(1), self.dmax[sl].unsqueeze(1)
             r = torch.minimum(torch.maximum(1 / (inv * rsd), 1 / rmax), rmax)
             d = torch.minimum(torch.maximum((mu - rm) / rsd, -dmax), dmax)
             xn = (xhat * r + d).view(R, N, Fd)
         else:
             xn = xhat.view(R, N, Fd)
         if kind in STATS_NORMS:
-            self._pending_stats.append((layer, mask, mu[:, 0], var[:, 0], N))
-        return torch.addcmul(beta, xn, gamma), (kind, xhat, inv, xn, r, axis)
+            self._pending_stats.append((layer, None, sl, mu[:, 0], var[:, 0], N))
+        torch.addcmul(beta, xn, gamma, out=out)
+        return kind, xhat, inv, xn, r, axis
 
     @staticmethod
-    def _norm_back(dy, gamma, cache):
-        """(dz, dgamma, dbeta) for one norm; dy (R, N, F)."""
-        kind, xhat, inv, xn, r, axis = cache
+    def _norm_back(dy, gamma, cache, dz):
+        """dz (written into `dz`), dgamma, dbeta for one norm; dy (R', N, F)."""
         R, N, Fd = dy.shape
+        if cache[0] == "native":
+            x2, w, rm, rv, mean, invstd, eps = cache[1:]
+            dx, dw, db = torch.ops.aten.native_batch_norm_backward(
+                dy.transpose(0, 1).reshape(N, R * Fd), x2, w, rm, rv, mean, invstd, True, eps,
+                [True, True, True],
+            )  # fmt: skip
+            dz.copy_(dx.view(N, R, Fd).transpose(0, 1))
+            return dw.view(R, 1, Fd), db.view(R, 1, Fd)
+        kind, xhat, inv, xn, r, axis = cache
         dgamma = (dy * xn).sum(1, keepdim=True)
         dbeta = dy.sum(1, keepdim=True)
         g = dy * gamma
@@ -485,35 +531,48 @@ class _Stack:
         g = g.view(xhat.shape)
         m1 = g.mean(axis, keepdim=True)
         m2 = (g * xhat).mean(axis, keepdim=True)
-        dz = (g - m1 - xhat * m2) * inv
-        return dz.view(R, N, Fd), dgamma, dbeta
+        torch.mul(g.sub_(m1).sub_(xhat * m2), inv, out=dz.view(xhat.shape))
+        return dgamma, dbeta
 
-    def _slot_train(self, slot, z, layer, gamma, beta):
-        out, caches = z, []
-        for kind, mask in slot:
-            y, cache = self._norm_train(kind, z, layer, gamma, beta, mask)
-            out = y if mask is None else torch.where(mask, y, out)
-            caches.append((mask, cache))
+    def _slot_train(self, segs, z, layer, gamma, beta):
+        """Normalize each run's slice of z with its own kind (None: left as it is)."""
+        out, caches = torch.empty_like(z), []
+        for kind, lo, hi in segs:
+            if kind is None:
+                out[lo:hi].copy_(z[lo:hi])
+            else:
+                sl = slice(lo, hi)
+                caches.append(
+                    self._norm_train(kind, z[sl], layer, gamma[sl], beta[sl], sl, out[sl])
+                )
         noise = None
-        if slot and self.noisy:
+        if self.noisy:
             noise = self._draw_noise(z.shape[-1])
             out = out * (1 + noise[0]) + noise[1]
-        return out, (caches, noise)
+        return out, (segs, caches, noise)
 
-    def _slot_back(self, dy, gamma, state):
-        caches, noise = state
+    def _slot_back(self, dy, gamma, state, dgamma, dbeta, accumulate):
+        """dz for one slot; its runs' gamma/beta gradients go into (or add to) dgamma, dbeta."""
+        segs, caches, noise = state
         if noise is not None:
             dy = dy * (1 + noise[0])
-        dz, dgamma, dbeta = dy, torch.zeros_like(gamma), torch.zeros_like(gamma)
-        for mask, cache in caches:
-            dz_k, dg_k, db_k = self._norm_back(dy, gamma, cache)
-            if mask is None:
-                dz, dgamma, dbeta = dz_k, dg_k, db_k
+        dz, caches = torch.empty_like(dy), iter(caches)
+        for kind, lo, hi in segs:
+            sl = slice(lo, hi)
+            if kind is None:
+                dz[sl].copy_(dy[sl])
+                if not accumulate:
+                    dgamma[sl].zero_()
+                    dbeta[sl].zero_()
+                continue
+            dg, db = self._norm_back(dy[sl], gamma[sl], next(caches), dz[sl])
+            if accumulate:
+                dgamma[sl].add_(dg)
+                dbeta[sl].add_(db)
             else:
-                dz = torch.where(mask, dz_k, dz)
-                dgamma = torch.where(mask, dg_k, dgamma)
-                dbeta = torch.where(mask, db_k, dbeta)
-        return dz, dgamma, dbeta
+                dgamma[sl].copy_(dg)
+                dbeta[sl].copy_(db)
+        return dz
 
     def _act_back(self, da, z, a):
         if self.act == "relu":
@@ -532,24 +591,31 @@ class _Stack:
         Returns (per-run losses (R,), flat gradient); inactive runs get no gradient signal.
         """
         L = self.L
-        p = self.views()
-        g = self.views(self.grad)
+        if self._step_views is None:  # views stay valid: flat and grad change in place only
+            self._step_views = (self.views(), self.views(self.grad))
+        p, g = self._step_views
         Ws, bs = p[: L + 1], p[L + 1 : 2 * L + 2]
         gammas, betas = p[2 * L + 2 : 3 * L + 2], p[3 * L + 2 :]
+        pre = post = None
+        has_pre = any(k is not None for k, _, _ in self.pre_segs)
+        has_post = any(k is not None for k, _, _ in self.post_segs)
         self._pending_stats = []
         h, tape = x, []
         for i in range(L):
             z = torch.baddbmm(bs[i], h, Ws[i])  # (R, B, in) @ (R, in, out) + (R, 1, out)
-            zn, pre = (
-                self._slot_train(self.pre, z, i, gammas[i], betas[i]) if self.pre else (z, None)
-            )
-            a = self._activate(zn)
-            hn, post = (
-                self._slot_train(self.post, a, i, gammas[i], betas[i]) if self.post else (a, None)
-            )
-            tape.append((h, zn, a, pre, post))
+            if has_pre:
+                z, pre = self._slot_train(self.pre_segs, z, i, gammas[i], betas[i])
+            a = self._activate(z)
+            hn = a
+            if has_post:
+                hn, post = self._slot_train(self.post_segs, a, i, gammas[i], betas[i])
+            tape.append((h, z, a, pre, post))
             h = hn
-        logits = torch.baddbmm(bs[L], h, Ws[L])  # (R, B, C)
+        narrow = Ws[L].shape[-1] < NARROW_OUT
+        if narrow:  # few classes: (W^T h^T)^T runs 3x faster than h W in a CPU bmm
+            logits = torch.baddbmm(bs[L].mT, Ws[L].mT, h.mT).mT.contiguous()
+        else:
+            logits = torch.baddbmm(bs[L], h, Ws[L])  # (R, B, C)
         logp = torch.log_softmax(logits, -1)
         losses = -logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).mean(1)  # (R,)
         # d(sum of active losses)/d logits = (softmax - onehot) / B for active runs
@@ -558,32 +624,27 @@ class _Stack:
         dl = dl * (active.view(-1, 1, 1).to(dl.dtype) / y.shape[1])
         if not bool(active.all()):
             dl = torch.nan_to_num(dl, nan=0.0, posinf=0.0, neginf=0.0)
-        torch.bmm(h.transpose(1, 2), dl, out=g[L])
+        if narrow:
+            g[L].copy_(torch.bmm(dl.mT, h).mT)
+        else:
+            torch.bmm(h.mT, dl, out=g[L])
         torch.sum(dl, 1, keepdim=True, out=g[2 * L + 1])
-        dh = torch.bmm(dl, Ws[L].transpose(1, 2))
+        dh = torch.bmm(dl, Ws[L].mT)
         for i in reversed(range(L)):
             h_in, zn, a, pre, post = tape[i]
             gi, bi = g[2 * L + 2 + i], g[3 * L + 2 + i]
             if post is not None:
-                dh, dg, db = self._slot_back(dh, gammas[i], post)
-                gi.copy_(dg)
-                bi.copy_(db)
+                dh = self._slot_back(dh, gammas[i], post, gi, bi, accumulate=False)
             dz = self._act_back(dh, zn, a)
-            if pre is not None:
-                dz, dg, db = self._slot_back(dz, gammas[i], pre)
-                if post is not None:  # a run uses one slot at most; the other left zeros for it
-                    gi.add_(dg)
-                    bi.add_(db)
-                else:
-                    gi.copy_(dg)
-                    bi.copy_(db)
+            if pre is not None:  # a run uses one slot at most; the other left zeros for it
+                dz = self._slot_back(dz, gammas[i], pre, gi, bi, accumulate=post is not None)
             elif post is None:
                 gi.zero_()
                 bi.zero_()
-            torch.bmm(h_in.transpose(1, 2), dz, out=g[i])
+            torch.bmm(h_in.mT, dz, out=g[i])
             torch.sum(dz, 1, keepdim=True, out=g[L + 1 + i])
             if i:
-                dh = torch.bmm(dz, Ws[i].transpose(1, 2))
+                dh = torch.bmm(dz, Ws[i].mT)
         return losses, self.grad
 
     def commit_stats(self) -> None:
@@ -591,10 +652,10 @@ class _Stack:
         running = (1 - momentum) * running + momentum * batch_stat (PyTorch's convention),
         with the unbiased variance m/(m-1) * var, and only for runs that use this norm."""
         with torch.no_grad():
-            for layer, mask, mu, var, m in self._pending_stats:
-                w = self.bn_mom if mask is None else self.bn_mom * mask
-                self.running_mean[layer].lerp_(mu, w)
-                self.running_var[layer].lerp_(var * (m / max(1, m - 1)), w)
+            for layer, mask, sl, mu, var, m in self._pending_stats:
+                w = self.bn_mom[sl] if mask is None else self.bn_mom * mask
+                self.running_mean[layer][sl].lerp_(mu, w)
+                self.running_var[layer][sl].lerp_(var * (m / max(1, m - 1)), w)
         self._pending_stats = []
 
     # -- optimizer --
@@ -679,43 +740,51 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
 
     def diagnose(k, grad, upd, w_before):
         """Layer statistics on a fixed probe of validation data, batch statistics, no update."""
-        nan = np.full(R, np.nan)
         L = stack.L
         with torch.no_grad():
             p = stack.views()
             _, seen = stack.forward(xva_r[:, :PROBE_MAX], p, mode="batch", capture=True)
-            rows = {name: [] for name in DIAG_NAMES}  # name -> L arrays of shape (R,)
+            # Everything per layer in torch, in the run's dtype, one conversion at the end.
+            nan = torch.full((R,), math.nan, dtype=stack.dtype, device=dev)
+            per_layer, quantiles = [], []  # L tensors (R, 8), L arrays (R, 6)
             for i, (z, a) in enumerate(seen):
-                zn = z.double().cpu().numpy()  # (R, N, F)
-                flat = zn.reshape(R, -1)
+                flat = z.reshape(R, -1)
                 flat = flat[:, :: max(1, flat.shape[1] // POOLED_MAX)]  # an even subsample
-                pooled = np.quantile(flat, PERCENTILES, axis=1)  # (3, R)
-                unit = np.quantile(zn[:, :, c0.watch_unit], PERCENTILES, axis=1)
-                for q, tag in enumerate(("p15", "p50", "p85")):
-                    rows[f"pre_{tag}"].append(pooled[q])
-                    rows[f"unit_{tag}"].append(unit[q])
-                an = a.double().cpu().numpy()
-                rows["act_mean"].append(an.mean((1, 2)))
-                rows["act_std"].append(an.std((1, 2)))
-                if stack.act in ("sigmoid", "tanh"):
-                    slope = an * (1 - an) / 0.25 if stack.act == "sigmoid" else 1 - an * an
-                    rows["saturation"].append((slope < 0.1).mean((1, 2)))
-                else:
-                    rows["saturation"].append(nan)
-                dead = (zn.max(1) <= 0).mean(1) if stack.act in ("relu", "gelu") else nan
-                rows["dead"].append(dead)
-                means = (
-                    p[2 * L + 2 + i],
-                    p[3 * L + 2 + i],
-                    stack.running_mean[i],
-                    stack.running_var[i],
+                # numpy's partition-based quantile: several times faster than torch's sort here
+                pooled = np.quantile(flat.double().cpu().numpy(), PERCENTILES, axis=1)  # (3, R)
+                unit = np.quantile(
+                    z[:, :, c0.watch_unit].double().cpu().numpy(), PERCENTILES, axis=1
                 )
-                for name, t in zip(
-                    ("gamma_mean", "beta_mean", "running_mean_mean", "running_var_mean"),
-                    means,
-                    strict=True,
-                ):
-                    rows[name].append(t.mean((1, 2)).double().cpu().numpy())
+                quantiles.append(np.concatenate([pooled, unit]).T)
+                a_mean = a.mean((1, 2), keepdim=True)
+                a_dev = a - a_mean  # two passes, as numpy's std (torch's std is slow on CPU)
+                if stack.act in ("sigmoid", "tanh"):
+                    slope = a * (1 - a) / 0.25 if stack.act == "sigmoid" else 1 - a * a
+                    sat = (slope < 0.1).to(a.dtype).mean((1, 2))
+                else:
+                    sat = nan
+                dead = (
+                    (z.amax(1) <= 0).to(z.dtype).mean(1) if stack.act in ("relu", "gelu") else nan
+                )
+                per_layer.append(
+                    torch.stack(
+                        [a_mean.view(R), (a_dev * a_dev).mean((1, 2)).sqrt(), sat, dead]
+                        + [
+                            t.mean((1, 2))
+                            for t in (
+                                p[2 * L + 2 + i],
+                                p[3 * L + 2 + i],
+                                stack.running_mean[i],
+                                stack.running_var[i],
+                            )
+                        ],
+                        1,
+                    )
+                )
+            layer_table = np.concatenate(
+                [np.stack(quantiles, 1), torch.stack(per_layer, 1).double().cpu().numpy()], 2
+            )  # (R, L, len(LAYER_STATS))
+            rows = {name: list(layer_table[:, :, s].T) for s, name in enumerate(LAYER_STATS)}
             if grad is not None:
                 gn = _layer_norms(stack, grad)
                 with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN in a dying run
