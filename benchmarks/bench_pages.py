@@ -1,4 +1,4 @@
-"""Lessons 1-6 in a real browser, as ratios to a hello-world Streamlit app measured in the same run.
+"""Lessons 1-11 in a real browser, as ratios to a hello-world Streamlit app measured in the same run.
 
 Cold start: browser navigation -> the first lesson's chart drawn (an SVG inside
 stPlotlyChart), for
@@ -8,7 +8,7 @@ Slider round trip, per lesson page: an arrow key on the slider -> the chart's SV
 The hello-world app (benchmarks/hello_app.py: title, slider, small plotly chart) is measured
 with the same code, before and after the lesson pages, and pooled.
 
-Targets (issue 3): cold start <= 1.2x; round trip p50 <= 1.3x and p95 <= 2x.
+Targets (issues 3 and 5): cold start <= 1.2x; round trip p50 <= 1.3x and p95 <= 2x.
 
     python benchmarks/bench_pages.py [--presses 20] [--cold 5] [--fresh 2] [--out FILE]
 """
@@ -43,6 +43,11 @@ LESSONS = [
     ("gamma-beta", "l4_gamma_a", "l4_chart"),
     ("train-vs-inference", "l5_momentum", "l5_stream"),
     ("gradient-flow", "l6_batch", "l6_paths"),
+    ("placement", "l7_shift", "l7_chart"),
+    ("convolutions", "l8_batch", "l8_maps"),
+    ("signal-processing", "l9_p", "l9_chart"),
+    ("alternatives", "l10_drift", "l10_online"),
+    ("why-it-works", "l11_noise", "l11_band"),
 ]
 FIRST_LESSON = LESSONS[0]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -132,7 +137,7 @@ def main() -> int:
     ap.add_argument("--presses", type=int, default=20)
     ap.add_argument("--cold", type=int, default=5, help="new sessions per app (warm server)")
     ap.add_argument("--fresh", type=int, default=2, help="fresh server starts per app")
-    ap.add_argument("--pages", nargs="*", help="url paths to measure (default: all six)")
+    ap.add_argument("--pages", nargs="*", help="url paths to measure (default: all eleven)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "bench_pages.json"))
     args = ap.parse_args()
 
