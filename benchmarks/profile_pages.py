@@ -104,11 +104,8 @@ def profile(url: str, slider: str) -> dict:
             }
         )
     # move the benchmark's slider one step: a fragment rerun in the browser
-    w = (
-        at.slider(key=slider)
-        if any(s.key == slider for s in at.slider)
-        else at.select_slider(key=slider)
-    )
+    w = _slider(at, slider)
+    start = w.value
     opts = getattr(w, "options", None)
     if opts:
         cur = opts.index(str(w.value)) if str(w.value) in opts else 0
@@ -131,6 +128,12 @@ def profile(url: str, slider: str) -> dict:
         pstats.Stats(PROFILE.pop()).sort_stats("cumulative").print_stats(25)
     moved = time.perf_counter() - t0
     moved_frag = {k: v[-1] for k, v in FRAGMENT_TIMES.items()}
+    # and back: a value seen before, as when a learner moves a slider to and fro
+    w = _slider(at, slider)
+    w.set_value(start)
+    FRAGMENT_TIMES.clear()
+    at.run()
+    back_frag = {k: v[-1] for k, v in FRAGMENT_TIMES.items()}
     assert not at.exception, at.exception
     return {
         "script_cold_s": cold,
@@ -138,10 +141,15 @@ def profile(url: str, slider: str) -> dict:
         "script_after_move_s": moved,
         "fragments_warm_s": warm_frag,
         "fragments_after_move_s": moved_frag,
+        "fragments_after_move_back_s": back_frag,
         "elements": dict(tree),
         "charts": charts,
         "_top": dict(counts),
     }
+
+
+def _slider(at: AppTest, key: str):
+    return at.slider(key=key) if any(s.key == key for s in at.slider) else at.select_slider(key=key)
 
 
 def _walk(node):
@@ -165,11 +173,14 @@ def main() -> int:
             continue
         r = profile(url, slider)
         out[url] = r
-        frag = ", ".join(f"{k} {v * 1e3:.0f}" for k, v in r["fragments_after_move_s"].items())
+        frag = ", ".join(
+            f"{k} {v * 1e3:.0f}/{r['fragments_after_move_back_s'][k] * 1e3:.0f}"
+            for k, v in r["fragments_after_move_s"].items()
+        )
         kinds = {k: v for k, v in r["elements"].items() if k in KINDS}
         print(
             f"{url:<20} script cold {r['script_cold_s'] * 1e3:6.0f} warm "
-            f"{r['script_warm_s'] * 1e3:5.0f} ms | fragments after move (ms): {frag}"
+            f"{r['script_warm_s'] * 1e3:5.0f} ms | fragments, move/back (ms): {frag}"
         )
         print(f"{'':<20} elements {kinds}")
         for c in r["charts"]:
