@@ -244,42 +244,42 @@ def signal_figure(
     idx = thin(x2.shape[0])
     t = idx
     titles = [f"{title_in}: {n}" if k > 1 else title_in for n in names] + [title_out]
-    fig = make_subplots(
-        rows=k + 1,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.08 if k == 1 else 0.06,
-        subplot_titles=titles,
+    fig = grid_figure(
+        k + 1, 1, titles=titles, vspace=0.08 if k == 1 else 0.06, share_x="all", title_size=16
     )
     colors = pal.SEQUENCE
+    traces = []
     for j in range(k):
         color = pal.RAW if k == 1 else colors[(j + 2) % len(colors)]
-        fig.add_trace(
-            go.Scattergl(
+        # SVG lines, not WebGL: at <= MAX_POINTS points one path is cheap, while a WebGL
+        # context per chart is slow to set up on machines without a GPU
+        traces.append(
+            go.Scatter(
                 x=t,
                 y=x2[idx, j],
                 mode="lines",
                 line=dict(color=color, width=1.2),
                 name=names[j],
                 showlegend=False,
-            ),
-            j + 1,
-            1,
+                xaxis=cell(j + 1, 1, 1)[0],
+                yaxis=cell(j + 1, 1, 1)[1],
+            )
         )
         out_color = pal.NORMALIZED if k == 1 else color
-        fig.add_trace(
-            go.Scattergl(
+        traces.append(
+            go.Scatter(
                 x=t,
                 y=y2[idx, j],
                 mode="lines",
                 line=dict(color=out_color, width=1.2),
                 name=names[j],
                 showlegend=k > 1,
-            ),
-            k + 1,
-            1,
+                xaxis=cell(k + 1, 1, 1)[0],
+                yaxis=cell(k + 1, 1, 1)[1],
+            )
         )
-    fig.update_xaxes(title_text="time step", row=k + 1)
+    fig.add_traces(traces)
+    fig.layout[cell(k + 1, 1, 1)[0].replace("x", "xaxis")].title.text = "time step"
     return _layout(fig, 240 + 150 * k)
 
 
@@ -305,14 +305,12 @@ def drift_figure(
         ),
     )
     fig.add_trace(
-        go.Scattergl(
-            x=idx, y=x[idx], mode="lines", name="input", line=dict(color=pal.RAW, width=1)
-        ),
+        go.Scatter(x=idx, y=x[idx], mode="lines", name="input", line=dict(color=pal.RAW, width=1)),
         1,
         1,
     )
     fig.add_trace(
-        go.Scattergl(
+        go.Scatter(
             x=idx,
             y=running_mean[idx],
             mode="lines",
@@ -323,7 +321,7 @@ def drift_figure(
         1,
     )
     fig.add_trace(
-        go.Scattergl(
+        go.Scatter(
             x=idx,
             y=y_whole[idx],
             mode="lines",
@@ -334,7 +332,7 @@ def drift_figure(
         1,
     )
     fig.add_trace(
-        go.Scattergl(
+        go.Scatter(
             x=idx,
             y=y_stream[idx],
             mode="lines",
@@ -368,7 +366,7 @@ def columns_figure(
     )
     for j in range(k):
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=idx,
                 y=raw[idx, j],
                 mode="lines",
@@ -381,7 +379,7 @@ def columns_figure(
             1,
         )
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=idx,
                 y=out[idx, j],
                 mode="lines",
