@@ -165,29 +165,36 @@ def features_figure(
     f = raw.shape[1]
     if normalized.shape != raw.shape or len(names) != f:
         raise ValueError("raw, normalized and names must describe the same features")
+    # two panels, each with the features as stacked rows (bars on a per-row base): the same
+    # picture as a features x 2 grid of subplots, at a third of the axes to redraw
     fig = grid_figure(
-        f, 2, col_titles=["before BN (one shared axis)", "after BN (one shared axis)"],
-        row_titles=list(names), hspace=0.06, vspace=0.06, share_x="columns",
+        1, 2, col_titles=["before BN (one shared axis)", "after BN (one shared axis)"],
+        hspace=0.06, share_y="rows",
     )  # fmt: skip
     r_rng = (float(raw.min()), float(raw.max()))
     n_rng = (float(normalized.min()), float(normalized.max()))
+    hists = [
+        [bin_values(raw[:, i], bins, r_rng) for i in range(f)],
+        [bin_values(normalized[:, i], bins, n_rng) for i in range(f)],
+    ]
+    peak = max(1, max(int(h.counts.max()) for col in hists for h in col))
+    base = np.arange(f)[::-1].astype(np.float64)  # feature 1 on top
     traces = []
-    for i in range(f):
-        traces.append(
-            on(
-                histogram_trace(bin_values(raw[:, i], bins, r_rng), palette.RAW, names[i]),
-                cell(i + 1, 1, 2),
-            )
-        )
-        traces.append(
-            on(
-                histogram_trace(
-                    bin_values(normalized[:, i], bins, n_rng), palette.NORMALIZED, names[i]
-                ),
-                cell(i + 1, 2, 2),
-            )
-        )
+    for col, color in ((0, palette.RAW), (1, palette.NORMALIZED)):
+        for i, h in enumerate(hists[col]):
+            t = histogram_trace(h, color, names[i])
+            t.update(y=0.85 * h.counts / peak, base=base[i], customdata=h.counts)
+            t.hovertemplate = "%{x:.3g}: %{customdata}<extra>" + names[i] + "</extra>"
+            traces.append(on(t, cell(1, col + 1, 2)))
     fig.add_traces(traces)
+    fig.update_layout(
+        barmode="overlay",
+        yaxis=dict(
+            range=[-0.1, f], tickvals=base + 0.42, ticktext=list(names), showgrid=False,
+            zeroline=False,
+        ),
+        yaxis2=dict(range=[-0.1, f], showgrid=False, zeroline=False),
+    )  # fmt: skip
     return styled(fig, "", height)
 
 

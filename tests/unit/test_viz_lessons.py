@@ -128,6 +128,10 @@ def test_features_figure_rows_per_feature_shared_ranges():
     assert len(bs) == 6
     left = [b for b in bs if b.marker.color == palette.RAW]
     assert len({round(b.x[0], 9) for b in left}) == 1  # one shared binning for the raw column
+    assert all(sum(b.customdata) == 200 for b in bs)  # counts, one histogram per feature
+    assert [b.base for b in left] == [2, 1, 0]  # one row per feature, the first on top
+    assert list(fig.layout.yaxis.ticktext) == ["a", "b", "c"]
+    assert {b.xaxis for b in bs} == {"x", "x2"}
     with pytest.raises(ValueError):
         lessons.features_figure(x, xn, ["a", "b"])
 
