@@ -1,4 +1,4 @@
-"""Lessons 1-6 in a real browser, as ratios to a hello-world Streamlit app measured in the same run.
+"""Lessons 1-11 in a real browser, as ratios to a hello-world Streamlit app measured in the same run.
 
 Cold start: browser navigation -> the first lesson's chart drawn (an SVG inside
 stPlotlyChart), for
@@ -8,7 +8,7 @@ Slider round trip, per lesson page: an arrow key on the slider -> the chart's SV
 The hello-world app (benchmarks/hello_app.py: title, slider, small plotly chart) is measured
 with the same code, before and after the lesson pages, and pooled.
 
-Targets (issue 3): cold start <= 1.2x; round trip p50 <= 1.3x and p95 <= 2x.
+Targets (issues 3 and 5): cold start <= 1.2x; round trip p50 <= 1.3x and p95 <= 2x.
 
     python benchmarks/bench_pages.py [--presses 20] [--cold 5] [--fresh 2] [--out FILE]
 """
@@ -43,6 +43,11 @@ LESSONS = [
     ("gamma-beta", "l4_gamma_a", "l4_chart"),
     ("train-vs-inference", "l5_momentum", "l5_stream"),
     ("gradient-flow", "l6_batch", "l6_paths"),
+    ("placement", "l7_shift", "l7_chart"),
+    ("convolutions", "l8_batch", "l8_maps"),
+    ("signal-processing", "l9_p", "l9_chart"),
+    ("alternatives", "l10_drift", "l10_online"),
+    ("why-it-works", "l11_noise", "l11_band"),
 ]
 FIRST_LESSON = LESSONS[0]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -80,10 +85,42 @@ def cold_load(browser, url: str, chart_key: str) -> float:
     return elapsed
 
 
-def round_trips(browser, url: str, slider: str, chart_key: str, presses: int) -> list[float]:
+# Time stamps (performance.now()) of every WebSocket message the page receives, so a round
+# trip can be split into "waiting for the server" (key press -> the last message before the
+# chart changed) and "drawing in the browser" (that message -> the chart changed).
+WS_SPY = """
+(() => {
+  window.__ws = [];
+  const Orig = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Orig(...args);
+    ws.addEventListener("message", () => window.__ws.push(performance.now()));
+    return ws;
+  };
+  window.WebSocket.prototype = Orig.prototype;
+  Object.assign(window.WebSocket, Orig);
+})();
+"""
+CHANGED = """sel => {
+  const e = document.querySelector(sel);
+  if (e && e.innerHTML !== window.__svg) { window.__tChange = performance.now(); return true; }
+  return false;
+}"""
+SPLIT = """() => {
+  const before = window.__ws.filter(t => t >= window.__t0 && t <= window.__tChange);
+  const last = before.length ? before[before.length - 1] : window.__t0;
+  return [last - window.__t0, window.__tChange - last, before.length];
+}"""
+
+
+def round_trips(
+    browser, url: str, slider: str, chart_key: str, presses: int, split: list | None = None
+) -> list[float]:
     """Seconds from an arrow key on the slider to a changed chart, `presses` times (alternating
-    right and left, so the value stays in range; the first key is chosen to move)."""
+    right and left, so the value stays in range; the first key is chosen to move).
+    split, if given, gets (server ms, browser ms, messages) per press (see WS_SPY)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.add_init_script(WS_SPY)
     page = ctx.new_page()
     page.goto(url)
     page.wait_for_selector(chart_sel(chart_key), timeout=120_000)
@@ -96,18 +133,16 @@ def round_trips(browser, url: str, slider: str, chart_key: str, presses: int) ->
     for i in range(presses + 2):  # two warm-up presses fill the caches both ways
         page.evaluate("sel => { window.__svg = document.querySelector(sel).innerHTML; }", sel)
         inp.focus()
+        page.evaluate("() => { window.__t0 = performance.now(); }")
         t0 = time.perf_counter()
         page.keyboard.press(keys[i % 2])
-        page.wait_for_function(
-            "sel => { const e = document.querySelector(sel); return e && e.innerHTML !== window.__svg; }",
-            arg=sel,
-            polling="raf",
-            timeout=60_000,
-        )
+        page.wait_for_function(CHANGED, arg=sel, polling="raf", timeout=60_000)
         elapsed = time.perf_counter() - t0
         page.wait_for_selector(IDLE)
         if i >= 2:
             times.append(elapsed)
+            if split is not None:
+                split.append(page.evaluate(SPLIT))
     ctx.close()
     return times
 
@@ -132,7 +167,7 @@ def main() -> int:
     ap.add_argument("--presses", type=int, default=20)
     ap.add_argument("--cold", type=int, default=5, help="new sessions per app (warm server)")
     ap.add_argument("--fresh", type=int, default=2, help="fresh server starts per app")
-    ap.add_argument("--pages", nargs="*", help="url paths to measure (default: all six)")
+    ap.add_argument("--pages", nargs="*", help="url paths to measure (default: all eleven)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out" / "bench_pages.json"))
     args = ap.parse_args()
 
@@ -151,13 +186,21 @@ def main() -> int:
             for _ in range(args.cold):  # interleaved, so background load hits both alike
                 hello_cold.append(cold_load(browser, hello.base + "/", "hello_chart"))
                 app_cold.append(cold_load(browser, f"{app.base}/{url1}", chart1))
-            hello_rt = round_trips(browser, hello.base + "/", "hello", "hello_chart", args.presses)
+            splits: dict[str, list] = {"hello": []}
+            hello_rt = round_trips(
+                browser, hello.base + "/", "hello", "hello_chart", args.presses, splits["hello"]
+            )
             pages = {}
             for url, slider, chart in LESSONS:
                 if args.pages and url not in args.pages:
                     continue
-                pages[url] = round_trips(browser, f"{app.base}/{url}", slider, chart, args.presses)
-            hello_rt += round_trips(browser, hello.base + "/", "hello", "hello_chart", args.presses)
+                splits[url] = []
+                pages[url] = round_trips(
+                    browser, f"{app.base}/{url}", slider, chart, args.presses, splits[url]
+                )
+            hello_rt += round_trips(
+                browser, hello.base + "/", "hello", "hello_chart", args.presses, splits["hello"]
+            )
         finally:
             hello.stop()
             app.stop()
@@ -181,7 +224,16 @@ def main() -> int:
         "fresh_server_ratio_median": fa / fh,
     }
     h50, h95 = pct(hello_rt, 0.5), pct(hello_rt, 0.95)
-    results["round_trip"] = {"hello": {"p50_s": h50, "p95_s": h95}}
+
+    def split_ms(rows: list) -> dict:
+        """Medians: key press -> last message before the chart changed, and -> chart changed."""
+        return {
+            "until_last_message_ms": statistics.median(r[0] for r in rows) if rows else None,
+            "drawing_ms": statistics.median(r[1] for r in rows) if rows else None,
+            "messages": statistics.median(r[2] for r in rows) if rows else None,
+        }
+
+    results["round_trip"] = {"hello": {"p50_s": h50, "p95_s": h95, **split_ms(splits["hello"])}}
     print(
         f"cold start, new session:  hello {hc * 1e3:.0f} ms, lesson 1 {ac * 1e3:.0f} ms, "
         f"ratio {ac / hc:.2f} (target <= 1.2)"
@@ -190,16 +242,25 @@ def main() -> int:
         f"cold start, fresh server: hello {fh * 1e3:.0f} ms, lesson 1 {fa * 1e3:.0f} ms, "
         f"ratio {fa / fh:.2f}"
     )
-    print(f"slider round trip, hello: p50 {h50 * 1e3:.0f} ms, p95 {h95 * 1e3:.0f} ms")
-    print(f"{'page':<20}{'p50 ms':>8}{'p95 ms':>8}{'p50 ×':>8}{'p95 ×':>8}")
+    hs = results["round_trip"]["hello"]
+    print(
+        f"slider round trip, hello: p50 {h50 * 1e3:.0f} ms, p95 {h95 * 1e3:.0f} ms "
+        f"(to last message {hs['until_last_message_ms']:.0f} ms, drawing {hs['drawing_ms']:.0f} ms)"
+    )
+    print(f"{'page':<20}{'p50 ms':>8}{'p95 ms':>8}{'p50 ×':>8}{'p95 ×':>8}{'to msg':>8}{'draw':>8}")
     ok = ac / hc <= 1.2
     for url, ts in pages.items():
         p50, p95 = pct(ts, 0.5), pct(ts, 0.95)
+        sp = split_ms(splits[url])
         results["round_trip"][url] = {
             "p50_s": p50, "p95_s": p95, "p50_ratio": p50 / h50, "p95_ratio": p95 / h95, "all_s": ts,
+            **sp,
         }  # fmt: skip
         ok &= p50 / h50 <= 1.3 and p95 / h95 <= 2.0
-        print(f"{url:<20}{p50 * 1e3:>8.0f}{p95 * 1e3:>8.0f}{p50 / h50:>8.2f}{p95 / h95:>8.2f}")
+        print(
+            f"{url:<20}{p50 * 1e3:>8.0f}{p95 * 1e3:>8.0f}{p50 / h50:>8.2f}{p95 / h95:>8.2f}"
+            f"{sp['until_last_message_ms']:>8.0f}{sp['drawing_ms']:>8.0f}"
+        )
     results["all_targets_met"] = bool(ok)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from bnlib.batchnorm import forward
 from bnlib.signals import SIGNALS, sample
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
 from bnlib.ui.lesson_widgets import seed_controls
@@ -78,10 +79,11 @@ def four_steps() -> None:
         help="Tiny numbers like 1e-17 are floating-point rounding; in exact arithmetic it is 0.",
     )
     d.metric("std of x̂", f"{scaled.std():.6f}", help="√(σ² / (σ² + ε)): just under 1.")
-    fig = four_steps_figure(raw, centered, scaled)
-    st.plotly_chart(
-        fig,
-        width="stretch",
+    chart(
+        four_steps_figure,
+        raw,
+        centered,
+        scaled,
         key="l2_four_steps",
         alt=f"Three histograms of the same {m} samples ({SIGNALS[kind].label}): raw, centred "
         f"on zero and scaled to unit spread; the shape is the same in all three.",
@@ -112,9 +114,11 @@ def many_features(m: int, eps: float, seed: int) -> None:
     )
     x, y, mean, var = normalize_features(max(m, 2), eps, seed)
     names = ["feature 1", "feature 2", "feature 3"]
-    st.plotly_chart(
-        features_figure(x, y, names),
-        width="stretch",
+    chart(
+        features_figure,
+        x,
+        y,
+        names,
         key="l2_features",
         alt="Three features: before BN centred at about 10, -3 and 7 with different spreads; "
         "after BN all three centred at 0 with the same spread.",
@@ -141,9 +145,11 @@ def eps_curve(eps: float) -> None:
         "(say, activations that barely move)."
     )
     grid = np.geomspace(1e-8, 1.0, 81)
-    st.plotly_chart(
-        eps_effect_figure(1e-4, grid, eps),
-        width="stretch",
+    chart(
+        eps_effect_figure,
+        1e-4,
+        grid,
+        eps,
         key="l2_eps_curve",
         alt=f"The std of the normalized output for variance 1e-4 falls from 1 to 0 as eps grows "
         f"from 1e-8 to 1; at eps = {eps:g} it is {np.sqrt(1e-4 / (1e-4 + eps)):.3f}.",

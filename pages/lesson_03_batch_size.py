@@ -6,6 +6,7 @@ import streamlit as st
 from bnlib.batchnorm import forward
 from bnlib.estimates import DEFAULT_SIZES, estimates_by_size, population
 from bnlib.signals import SIGNALS, sample_batches
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.lesson_widgets import seed_controls
@@ -69,9 +70,10 @@ def explorer() -> None:
             "variance is 0, so training-mode BN would output 0 for every sample. See the end "
             "of the page for what PyTorch says."
         )
-    st.plotly_chart(
-        batch_grid_figure(batches, p.mean),
-        width="stretch",
+    chart(
+        batch_grid_figure,
+        batches,
+        p.mean,
         key="l3_grid",
         alt=f"{GRID} small histograms, each one batch of {m} samples from the "
         f"{SIGNALS[kind].label} distribution; their means range from "
@@ -91,19 +93,17 @@ def explorer() -> None:
         "green line marks your batch size."
     )
     est = scatter_data(kind, int(seed))
-    st.plotly_chart(
-        estimate_scatter_figure(
-            est.sizes,
-            est.means,
-            est.variances,
-            p.mean,
-            p.var,
-            p.mean_se(est.sizes),
-            p.var_se(est.sizes),
-            highlight=m,
-            seed=int(seed),
-        ),
-        width="stretch",
+    chart(
+        estimate_scatter_figure,
+        est.sizes,
+        est.means,
+        est.variances,
+        p.mean,
+        p.var,
+        p.mean_se(est.sizes),
+        p.var_se(est.sizes),
+        highlight=m,
+        seed=int(seed),
         key="l3_scatter",
         alt="Batch means and variances against batch size on a log axis: the cloud of "
         "estimates narrows like one over the square root of m around the population value.",

@@ -5,6 +5,7 @@ import streamlit as st
 
 from bnlib.batchnorm import forward
 from bnlib.signals import sample
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
 from bnlib.ui.lesson_widgets import seed_controls
@@ -103,9 +104,12 @@ def playground() -> None:
     y = x_hat * gamma + beta  # (M, 2): step 4
     gap = np.abs(y - x).max(axis=0)
 
-    st.plotly_chart(
-        gamma_beta_figure(x, x_hat, y, NAMES),
-        width="stretch",
+    chart(
+        gamma_beta_figure,
+        x,
+        x_hat,
+        y,
+        NAMES,
         key="l4_chart",
         alt=f"Two features, each shown as input, normalized and output histograms. Feature A: "
         f"gamma {ga:.3g}, beta {ba:.3g}, output mean {y[:, 0].mean():.3g}, std {y[:, 0].std():.3g}. "

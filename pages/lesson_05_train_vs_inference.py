@@ -5,6 +5,7 @@ import streamlit as st
 
 from bnlib.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
 from bnlib.running import batch_stream, companion_outputs, ema, replay
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import (
     L5,
@@ -92,17 +93,15 @@ def stream_view() -> None:
     if w == 0.0:
         st.info("Momentum 0: the running statistics never move from their start (mean 0, var 1).")
     stream, r, biased = run_stream(int(m), bool(drift), int(seed), w)
-    st.plotly_chart(
-        running_stats_figure(
-            stream.batch_mean,
-            r.running_mean,
-            stream.pop_mean,
-            stream.batch_var_unbiased,
-            r.running_var,
-            biased,
-            stream.pop_var,
-        ),
-        width="stretch",
+    chart(
+        running_stats_figure,
+        stream.batch_mean,
+        r.running_mean,
+        stream.pop_mean,
+        stream.batch_var_unbiased,
+        r.running_var,
+        biased,
+        stream.pop_var,
         key="l5_stream",
         alt=f"{STEPS} batches of {m} samples: grey dots for each batch's mean and variance, the "
         f"running averages as lines (momentum {w:g} in PyTorch's convention), the population "
@@ -184,9 +183,11 @@ def eval_demo(layer, seed: int) -> None:
             f"x = {X0} gives {layer.fold()[0][0] * X0 + layer.fold()[1][0]:.4f}."
         )
         return
-    st.plotly_chart(
-        companions_figure(train_out, eval_out, X0),
-        width="stretch",
+    chart(
+        companions_figure,
+        train_out,
+        eval_out,
+        X0,
         key="l5_companions_chart",
         alt=f"The output for x = {X0} in {DEMO_BATCHES} batches of {k}: in training mode it "
         f"ranges from {train_out.min():.2f} to {train_out.max():.2f}; in eval mode it is "

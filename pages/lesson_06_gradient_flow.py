@@ -7,6 +7,7 @@ import streamlit as st
 
 from bnlib.batchnorm import backward, backward_steps, forward
 from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N, L6_TORCH
 from bnlib.ui.lesson_widgets import seed_controls
@@ -174,9 +175,12 @@ def walkthrough() -> None:
         hide_index=True,
         key="l6_backward_table",
     )
-    st.plotly_chart(
-        gradient_paths_figure(g["dx_direct"], g["dx_via_var"], g["dx_via_mean"], g["dx"]),
-        width="stretch",
+    chart(
+        gradient_paths_figure,
+        g["dx_direct"],
+        g["dx_via_var"],
+        g["dx_via_mean"],
+        g["dx"],
         key="l6_paths",
         alt=f"For each of the {m} samples, dx split into three stacked bars (direct, through the "
         "variance, through the mean) with their sum marked.",
@@ -259,9 +263,10 @@ def timing() -> None:
     if not res:
         st.caption(f"Press the button to time both on a ({n}, 64) batch on this server.")
         return
-    st.plotly_chart(
-        timing_figure(["compact formula", "step by step"], [res["compact"], res["steps"]]),
-        width="stretch",
+    chart(
+        timing_figure,
+        ["compact formula", "step by step"],
+        [res["compact"], res["steps"]],
         key="l6_timing_chart",
         alt=f"Best of 5 on a ({res['n']}, 64) batch: compact {res['compact'] * 1e3:.2f} ms, "
         f"step by step {res['steps'] * 1e3:.2f} ms.",

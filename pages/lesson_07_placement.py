@@ -12,6 +12,7 @@ from bnlib.placement import (
     compare_placement,
 )
 from bnlib.settings import Setting
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -82,17 +83,14 @@ def explorer() -> None:
         m1.metric("Saturated inputs, BN before", f"{b['saturated']:.1%}")
         m2.metric("Saturated inputs, BN after", f"{a['saturated']:.1%}")
         m3.metric("Mean of the output, BN before", f"{b['out_mean']:.2f}")
-    fig = placement_figure(
+    chart(
+        placement_figure,
         r.received_before,
         r.received_after,
         r.out_before,
         r.out_after,
         act,
         SATURATION_EDGE.get(act),
-    )
-    st.plotly_chart(
-        fig,
-        width="stretch",
         key="l7_chart",
         alt=(
             f"Histograms for a 64-to-100 {act} layer on {batch} digit images. With BN before "

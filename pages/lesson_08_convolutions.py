@@ -14,6 +14,7 @@ from bnlib.conv import (
 )
 from bnlib.digits import load_digits
 from bnlib.settings import Setting
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -106,24 +107,25 @@ def explorer() -> None:
     images, f, y, mean, var = features(batch, seed)
     j = KERNEL_NAMES.index(channel)
     k = min(SHOWN, batch)
-    st.plotly_chart(
-        feature_maps_figure(images[:k, 0], f[:k, j], y[:k, j], channel),
-        width="stretch",
+    chart(
+        feature_maps_figure,
+        images[:k, 0],
+        f[:k, j],
+        y[:k, j],
+        channel,
         key="l8_maps",
-        alt=(
-            f"{k} digit images, their '{channel}' feature maps before BN (mean {mean[j]:.2f}, "
-            f"standard deviation {np.sqrt(var[j]):.2f}) and after BN (mean 0, deviation 1)."
-        ),
+        alt=f"{k} digit images, their '{channel}' feature maps before BN (mean {mean[j]:.2f}, "
+        f"standard deviation {np.sqrt(var[j]):.2f}) and after BN (mean 0, deviation 1).",
     )
-    st.plotly_chart(
-        channel_histograms_figure(f, y, KERNEL_NAMES),
-        width="stretch",
+    chart(
+        channel_histograms_figure,
+        f,
+        y,
+        KERNEL_NAMES,
         key="l8_hist",
-        alt=(
-            "Histograms of the four channels' values pooled over images and positions: "
-            "before BN they sit at different places with different widths; after BN all four "
-            "are centred on 0 with spread 1."
-        ),
+        alt="Histograms of the four channels' values pooled over images and positions: "
+        "before BN they sit at different places with different widths; after BN all four "
+        "are centred on 0 with spread 1.",
     )
     n, c, h, w = f.shape
     st.dataframe(

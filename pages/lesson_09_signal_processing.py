@@ -17,6 +17,7 @@ from bnlib.adaptive import (
 )
 from bnlib.settings import Setting
 from bnlib.signals import SIGNALS, sample
+from bnlib.ui.charts import chart
 from bnlib.ui.csvdata import MAX_BYTES, MAX_COLUMNS, CsvProblem, Table, normalize_table, read_table
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
@@ -213,7 +214,7 @@ def explorer() -> None:
         seed,
     )
     if kind == "drifting":
-        fig = drift_figure(view["x"], view["rmean"], view["y_whole"], view["y_stream"])
+        fig_args = (drift_figure, view["x"], view["rmean"], view["y_whole"], view["y_stream"])
         alt = (
             f"A drifting signal with its running mean, and two normalized versions: whole-record "
             f"statistics keep the drift ({view['slow_whole']:.0%} slow), running statistics "
@@ -227,9 +228,9 @@ def explorer() -> None:
             if kind == "pixels"
             else [LABELS[kind]]
         )
-        fig = signal_figure(view["x"], view["y"], names)
+        fig_args = (signal_figure, view["x"], view["y"], names)
         alt = f"{LABELS[kind]}: the input over {len(view['x'])} time steps above its BN output."
-    st.plotly_chart(fig, width="stretch", key="l9_chart", alt=alt)
+    chart(*fig_args, key="l9_chart", alt=alt)
     if kind == "two_level":
         two_level_text(view, float(p))
     elif kind == "drifting":
@@ -347,9 +348,11 @@ def own_data() -> None:
     )
     if shown:
         idx = [table.names.index(s) for s in shown]
-        st.plotly_chart(
-            columns_figure(shown, table.values[:, idx], out[:, idx]),
-            width="stretch",
+        chart(
+            columns_figure,
+            shown,
+            table.values[:, idx],
+            out[:, idx],
             key="l9_csv_chart",
             alt=f"{len(shown)} column(s) of '{name}' by row, as uploaded and after BN.",
         )

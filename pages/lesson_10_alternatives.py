@@ -14,6 +14,7 @@ from bnlib.alternatives import (
     stat_count,
 )
 from bnlib.settings import Setting
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
@@ -164,15 +165,14 @@ def axes_section() -> None:
     m, count, mean, var = block(kind, int(groups))
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(
-            norm_block_figure(m, f"{KIND_LABELS[kind]}: pooled over {POOLED_OVER[kind]}"),
-            width="stretch",
+        chart(
+            norm_block_figure,
+            m,
+            f"{KIND_LABELS[kind]}: pooled over {POOLED_OVER[kind]}",
             key="l10_block",
-            alt=(
-                f"A block of 4 samples, 6 channels and 4 positions drawn as cubes. "
-                f"{KIND_LABELS[kind]} colours {int(m.sum())} of the {m.size} cubes: they share "
-                f"one mean and variance; the block needs {count} such pairs."
-            ),
+            alt=f"A block of 4 samples, 6 channels and 4 positions drawn as cubes. "
+            f"{KIND_LABELS[kind]} colours {int(m.sum())} of the {m.size} cubes: they share "
+            f"one mean and variance; the block needs {count} such pairs.",
         )
     with right:
         for line in FORMULAS[kind].split(r", \quad "):
@@ -227,16 +227,17 @@ def sweep_section() -> None:
     with st.spinner("Training 18 networks..."):
         res = sweep(int(epochs), int(seed))
     err = res.error
-    st.plotly_chart(
-        batch_sweep_figure(res.batch_sizes, err, NORM_LABELS, WU_HE),
-        width="stretch",
+    chart(
+        batch_sweep_figure,
+        res.batch_sizes,
+        err,
+        NORM_LABELS,
+        WU_HE,
         key="l10_sweep",
-        alt=(
-            f"Validation error against batch size. Batch norm: {100 * err['bn_before'][0]:.0f}% at "
-            f"batch 2, {100 * err['bn_before'][4]:.1f}% at 32. Group norm: "
-            f"{100 * err['group'][0]:.1f}% and {100 * err['group'][4]:.1f}%. Next to it, Wu and "
-            "He's ImageNet numbers."
-        ),
+        alt=f"Validation error against batch size. Batch norm: {100 * err['bn_before'][0]:.0f}% at "
+        f"batch 2, {100 * err['bn_before'][4]:.1f}% at 32. Group norm: "
+        f"{100 * err['group'][0]:.1f}% and {100 * err['group'][4]:.1f}%. Next to it, Wu and "
+        "He's ImageNet numbers.",
     )
     m = st.columns(3)
     m[0].metric("BN error, batch 2", f"{err['bn_before'][0]:.1%}")
@@ -304,15 +305,17 @@ def single_class_section() -> None:
     with st.spinner(f"Training four networks for {steps} steps..."):
         res = single_class(int(steps), float(warmup), seed)
     acc = res.final
-    st.plotly_chart(
-        single_class_figure(res.eval_steps, res.val_acc, NORM_LABELS, res.r_max, res.d_max),
-        width="stretch",
+    chart(
+        single_class_figure,
+        res.eval_steps,
+        res.val_acc,
+        NORM_LABELS,
+        res.r_max,
+        res.d_max,
         key="l10_single",
-        alt=(
-            "Validation accuracy while training on one-class batches: "
-            + ", ".join(f"{NORM_LABELS[k]} {v:.0%}" for k, v in acc.items())
-            + ". Below, batch renorm's r_max and d_max warm-up."
-        ),
+        alt="Validation accuracy while training on one-class batches: "
+        + ", ".join(f"{NORM_LABELS[k]} {v:.0%}" for k, v in acc.items())
+        + ". Below, batch renorm's r_max and d_max warm-up.",
     )
     cols = st.columns(len(acc))
     for col, (k, v) in zip(cols, acc.items(), strict=True):
@@ -355,15 +358,13 @@ def online_section() -> None:
     drift = setting_widget(DRIFT, c2)
     s = stream(float(decay), float(drift))
     tail = s["y"][-250:]
-    st.plotly_chart(
-        online_norm_figure(s),
-        width="stretch",
+    chart(
+        online_norm_figure,
+        s,
         key="l10_online",
-        alt=(
-            f"1000 samples arriving one at a time. With a = {decay}, online normalization's "
-            f"output over the last 250 has mean {tail.mean():.2f} and std {tail.std():.2f}; "
-            "batch norm at batch size 1 outputs 0 throughout."
-        ),
+        alt=f"1000 samples arriving one at a time. With a = {decay}, online normalization's "
+        f"output over the last 250 has mean {tail.mean():.2f} and std {tail.std():.2f}; "
+        "batch norm at batch size 1 outputs 0 throughout.",
     )
     a, b, c = st.columns(3)
     a.metric("Output mean, last 250 samples", f"{tail.mean():.2f}")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from bnlib.noisy_bn import noisy_unit_percentiles
 from bnlib.settings import Setting
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
@@ -90,15 +91,15 @@ def noise_section() -> None:
     noise = setting_widget(NOISE, c1)
     steps = setting_widget(NOISE_STEPS, c2)
     plain, noisy = noise_band(float(noise))
-    st.plotly_chart(
-        noise_band_figure(np.arange(1, len(plain) + 1), plain, noisy),
-        width="stretch",
+    chart(
+        noise_band_figure,
+        np.arange(1, len(plain) + 1),
+        plain,
+        noisy,
         key="l11_band",
-        alt=(
-            f"One unit over 100 steps. After plain BN its median stays within "
-            f"{np.abs(plain[:, 1]).max():.2f} of 0; with noise {noise} it wanders up to "
-            f"{np.abs(noisy[:, 1]).max():.2f} away and the band's width changes every step."
-        ),
+        alt=f"One unit over 100 steps. After plain BN its median stays within "
+        f"{np.abs(plain[:, 1]).max():.2f} of 0; with noise {noise} it wanders up to "
+        f"{np.abs(noisy[:, 1]).max():.2f} away and the band's width changes every step.",
     )
     st.caption(
         f"What a single unit looks like, 100 steps, 256 samples: BN's median stays within "
@@ -111,15 +112,14 @@ def noise_section() -> None:
     with st.spinner("Training three networks..."):
         res = noisy_run(float(noise), int(steps), seed)
     acc = res.final
-    st.plotly_chart(
-        accuracy_curves_figure(res.eval_steps, res.val_acc),
-        width="stretch",
+    chart(
+        accuracy_curves_figure,
+        res.eval_steps,
+        res.val_acc,
         key="l11_noise_acc",
-        alt=(
-            "Validation accuracy over training: "
-            + ", ".join(f"{k} {v:.1%}" for k, v in acc.items())
-            + f", with noise strength {noise}."
-        ),
+        alt="Validation accuracy over training: "
+        + ", ".join(f"{k} {v:.1%}" for k, v in acc.items())
+        + f", with noise strength {noise}.",
     )
     cols = st.columns(3)
     for col, (k, v) in zip(cols, acc.items(), strict=True):
@@ -181,17 +181,18 @@ def landscape_section() -> None:
         res = landscape(float(lr), int(steps), int(seed))
     s = res.summary()
     beta = {k: res.beta_smoothness(k) for k in res.labels}
-    st.plotly_chart(
-        landscape_figure(res.probe_steps, res.loss, res.grad_change, beta),
-        width="stretch",
+    chart(
+        landscape_figure,
+        res.probe_steps,
+        res.loss,
+        res.grad_change,
+        beta,
         key="l11_landscape",
-        alt=(
-            f"Bands over {steps} training steps at learning rate {lr}. Mean loss range: "
-            f"{s['No BN']['loss_range']:.3f} without BN, {s['BN']['loss_range']:.3f} with BN. "
-            f"Mean gradient change: {s['No BN']['grad_change']:.2f} vs "
-            f"{s['BN']['grad_change']:.2f}. Beta-smoothness: {s['No BN']['beta']:.1f} vs "
-            f"{s['BN']['beta']:.1f}."
-        ),
+        alt=f"Bands over {steps} training steps at learning rate {lr}. Mean loss range: "
+        f"{s['No BN']['loss_range']:.3f} without BN, {s['BN']['loss_range']:.3f} with BN. "
+        f"Mean gradient change: {s['No BN']['grad_change']:.2f} vs "
+        f"{s['BN']['grad_change']:.2f}. Beta-smoothness: {s['No BN']['beta']:.1f} vs "
+        f"{s['BN']['beta']:.1f}.",
     )
     rows = []
     for name, key in (

@@ -165,29 +165,36 @@ def features_figure(
     f = raw.shape[1]
     if normalized.shape != raw.shape or len(names) != f:
         raise ValueError("raw, normalized and names must describe the same features")
+    # two panels, each with the features as stacked rows (bars on a per-row base): the same
+    # picture as a features x 2 grid of subplots, at a third of the axes to redraw
     fig = grid_figure(
-        f, 2, col_titles=["before BN (one shared axis)", "after BN (one shared axis)"],
-        row_titles=list(names), hspace=0.06, vspace=0.06, share_x="columns",
+        1, 2, col_titles=["before BN (one shared axis)", "after BN (one shared axis)"],
+        hspace=0.06, share_y="rows",
     )  # fmt: skip
     r_rng = (float(raw.min()), float(raw.max()))
     n_rng = (float(normalized.min()), float(normalized.max()))
+    hists = [
+        [bin_values(raw[:, i], bins, r_rng) for i in range(f)],
+        [bin_values(normalized[:, i], bins, n_rng) for i in range(f)],
+    ]
+    peak = max(1, max(int(h.counts.max()) for col in hists for h in col))
+    base = np.arange(f)[::-1].astype(np.float64)  # feature 1 on top
     traces = []
-    for i in range(f):
-        traces.append(
-            on(
-                histogram_trace(bin_values(raw[:, i], bins, r_rng), palette.RAW, names[i]),
-                cell(i + 1, 1, 2),
-            )
-        )
-        traces.append(
-            on(
-                histogram_trace(
-                    bin_values(normalized[:, i], bins, n_rng), palette.NORMALIZED, names[i]
-                ),
-                cell(i + 1, 2, 2),
-            )
-        )
+    for col, color in ((0, palette.RAW), (1, palette.NORMALIZED)):
+        for i, h in enumerate(hists[col]):
+            t = histogram_trace(h, color, names[i])
+            t.update(y=0.85 * h.counts / peak, base=base[i], customdata=h.counts)
+            t.hovertemplate = "%{x:.3g}: %{customdata}<extra>" + names[i] + "</extra>"
+            traces.append(on(t, cell(1, col + 1, 2)))
     fig.add_traces(traces)
+    fig.update_layout(
+        barmode="overlay",
+        yaxis=dict(
+            range=[-0.1, f], tickvals=base + 0.42, ticktext=list(names), showgrid=False,
+            zeroline=False,
+        ),
+        yaxis2=dict(range=[-0.1, f], showgrid=False, zeroline=False),
+    )  # fmt: skip
     return styled(fig, "", height)
 
 
@@ -225,33 +232,67 @@ def eps_effect_figure(
 
 
 def batch_grid_figure(
-    batches: np.ndarray, pop_mean: float, bins: int = 12, cols: int = 4, height: int = 380
+    batches: np.ndarray, pop_mean: float, bins: int = 12, cols: int = 4, height: int = 440
 ) -> go.Figure:
-    """A grid of small histograms, one per batch (batches: (B, m)), all on one x range, with each
-    batch's mean (dashed grey) against the population mean (purple)."""
+    """Small histograms, one per batch (batches: (B, m)), stacked as rows of one plot on a
+    common x range ("batch 1: mean ..." at the left of each row), with each batch's mean
+    (grey tick) against the population mean (purple line).
+
+    One axis pair instead of a grid of B subplots: a browser redraws a 12-cell grid several
+    times slower, on every slider move. Bar heights are scaled so the tallest bar of all
+    batches fills 85% of a row; each bar's count is in its customdata (and its hover).
+    `cols` is kept for callers of the former grid layout and no longer used.
+    """
+    del cols
     batches = np.asarray(batches, dtype=np.float64)
     b = batches.shape[0]
-    rows = int(np.ceil(b / cols))
     lo, hi = float(batches.min()), float(batches.max())
     pad = 0.05 * (hi - lo) if hi > lo else 0.5
     rng = (lo - pad, hi + pad)
-    fig = grid_figure(
-        rows, cols, titles=[f"batch {i + 1}: mean {batches[i].mean():.2f}" for i in range(b)],
-        hspace=0.03, vspace=0.1, share_x="all", title_size=11,
-    )  # fmt: skip
-    traces, shapes = [], []
-    for i in range(b):
-        ax = cell(i // cols + 1, i % cols + 1, cols)
+    binned = [bin_values(batches[i], bins, rng) for i in range(b)]
+    peak = max(1, max(int(h.counts.max()) for h in binned))
+    base = np.arange(b)[::-1].astype(np.float64)  # batch 1 on top
+    traces = []
+    for i, h in enumerate(binned):
         traces.append(
-            on(
-                histogram_trace(bin_values(batches[i], bins, rng), palette.RAW, f"batch {i + 1}"),
-                ax,
+            go.Bar(
+                x=h.centers,
+                y=0.85 * h.counts / peak,
+                base=base[i],
+                width=h.widths,
+                customdata=h.counts,
+                marker=dict(color=palette.RAW, line=dict(width=0)),
+                opacity=0.85,
+                name=f"batch {i + 1}",
+                showlegend=False,
+                hovertemplate="%{x:.3g}: %{customdata}<extra>batch " + str(i + 1) + "</extra>",
             )
         )
-        shapes.append(vline(float(pop_mean), ax, palette.POPULATION))
-        shapes.append(vline(float(batches[i].mean()), ax, palette.BATCH, "dash"))
-    fig.add_traces(traces)
-    fig.update_layout(shapes=shapes, xaxis_range=list(rng))
+    means = batches.mean(axis=1)
+    traces.append(
+        go.Scatter(
+            x=means,
+            y=base + 0.42,
+            mode="markers",
+            marker=dict(symbol="line-ns", size=26, line=dict(width=2, color=palette.BATCH)),
+            name="batch mean",
+            hovertemplate="batch mean %{x:.3f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        barmode="overlay",
+        shapes=[vline(float(pop_mean), ("x", "y"), palette.POPULATION)],
+        xaxis=dict(range=list(rng), title_text="value"),
+        yaxis=dict(
+            range=[-0.1, b],
+            tickvals=base + 0.42,
+            ticktext=[f"batch {i + 1}: mean {means[i]:.2f}" for i in range(b)],
+            showgrid=False,
+            zeroline=False,
+        ),
+    )
     return styled(fig, "", height)
 
 

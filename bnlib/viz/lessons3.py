@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from bnlib.viz import palette as pal
+from bnlib.viz.common import cell, grid_figure, on
 from bnlib.viz.lessons2 import _layout
 
 NORM_COLORS = {
@@ -193,32 +194,43 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
     Bottom: online norm's output and batch norm's at batch size 1 (all zeros)."""
     x, y, mu, bn1 = (np.asarray(stream[k]) for k in ("x", "y", "mu", "bn1"))
     t = np.arange(1, len(x) + 1)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
-    fig.add_trace(go.Scatter(x=t, y=x, mode="lines", name="input x_t", line_color=pal.RAW), 1, 1)
-    fig.add_trace(
-        go.Scatter(x=t, y=mu, mode="lines", name="running mean mu_(t-1)", line_color=pal.RUNNING),
-        1,
-        1,
+    fig = grid_figure(2, 1, vspace=0.08, share_x="all")
+    # BN at batch size 1 is a constant (0): two points draw the same line as n points
+    flat = bn1.size > 0 and np.all(bn1 == bn1[0])
+    bn_t, bn_y = (t[[0, -1]], bn1[[0, -1]]) if flat else (t, bn1)
+    top, bottom = cell(1, 1, 1), cell(2, 1, 1)
+    fig.add_traces(
+        [
+            on(go.Scatter(x=t, y=x, mode="lines", name="input x_t", line_color=pal.RAW), top),
+            on(
+                go.Scatter(
+                    x=t, y=mu, mode="lines", name="running mean mu_(t-1)", line_color=pal.RUNNING
+                ),
+                top,
+            ),
+            on(
+                go.Scatter(
+                    x=t, y=y, mode="lines", name="online norm output", line_color=pal.NORMALIZED
+                ),
+                bottom,
+            ),
+            on(
+                go.Scatter(
+                    x=bn_t,
+                    y=bn_y,
+                    mode="lines",
+                    name="BN at batch size 1",
+                    line=dict(color=pal.NO_BN, dash="dash"),
+                ),
+                bottom,
+            ),
+        ]
     )
-    fig.add_trace(
-        go.Scatter(x=t, y=y, mode="lines", name="online norm output", line_color=pal.NORMALIZED),
-        2,
-        1,
+    fig.update_layout(
+        xaxis2_title_text="sample (one per step)",
+        yaxis_title_text="value",
+        yaxis2_title_text="normalized",
     )
-    fig.add_trace(
-        go.Scatter(
-            x=t,
-            y=bn1,
-            mode="lines",
-            name="BN at batch size 1",
-            line=dict(color=pal.NO_BN, dash="dash"),
-        ),
-        2,
-        1,
-    )
-    fig.update_xaxes(title="sample (one per step)", row=2, col=1)
-    fig.update_yaxes(title="value", row=1, col=1)
-    fig.update_yaxes(title="normalized", row=2, col=1)
     return _layout(fig, height)
 
 

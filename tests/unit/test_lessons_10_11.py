@@ -124,6 +124,9 @@ def test_sweep_single_class_online_and_landscape_figures():
     assert [t.name for t in f.data] == ["none", "r_max", "d_max"]
     f = viz.online_norm_figure(online_stream(n=50))
     assert len(f.data) == 4 and len(f.data[0].y) == 50
+    bn = f.data[3]  # BN at batch size 1: all zeros, drawn from its two ends
+    assert list(bn.x) == [1, 50] and list(bn.y) == [0.0, 0.0]
+    assert {t.xaxis for t in f.data} == {"x", "x2"}
     P, E = 5, 3
     rng = np.random.default_rng(0)
     data = {k: rng.random((P, E)) for k in ("No BN", "BN")}

@@ -128,6 +128,10 @@ def test_features_figure_rows_per_feature_shared_ranges():
     assert len(bs) == 6
     left = [b for b in bs if b.marker.color == palette.RAW]
     assert len({round(b.x[0], 9) for b in left}) == 1  # one shared binning for the raw column
+    assert all(sum(b.customdata) == 200 for b in bs)  # counts, one histogram per feature
+    assert [b.base for b in left] == [2, 1, 0]  # one row per feature, the first on top
+    assert list(fig.layout.yaxis.ticktext) == ["a", "b", "c"]
+    assert {b.xaxis for b in bs} == {"x", "x2"}
     with pytest.raises(ValueError):
         lessons.features_figure(x, xn, ["a", "b"])
 
@@ -146,8 +150,15 @@ def test_batch_grid_figure_one_histogram_per_batch():
     batches = RNG.normal(size=(12, 8))
     fig = lessons.batch_grid_figure(batches, 0.0, bins=6, cols=4)
     assert len(bars(fig)) == 12
-    assert all(sum(b.y) == 8 for b in bars(fig))
-    assert len(annotation_texts(fig)) == 12 and "batch 1: mean" in annotation_texts(fig)[0]
+    assert all(sum(b.customdata) == 8 for b in bars(fig))  # counts, one histogram per batch
+    # stacked rows of one plot, the tallest bar filling 85% of a row, batch 1 on top
+    assert max(max(b.y) for b in bars(fig)) == pytest.approx(0.85)
+    assert [b.base for b in bars(fig)] == list(range(11, -1, -1))
+    labels = list(fig.layout.yaxis.ticktext)
+    assert len(labels) == 12 and labels[0] == f"batch 1: mean {batches[0].mean():.2f}"
+    marks = [t for t in fig.data if t.type == "scatter"][0]
+    np.testing.assert_allclose(marks.x, batches.mean(axis=1))
+    assert len(fig.layout.shapes) == 1  # the population mean
 
 
 def test_batch_grid_figure_batch_of_one():

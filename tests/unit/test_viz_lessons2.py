@@ -51,7 +51,12 @@ def test_feature_maps_and_channel_histograms():
     imgs = rng.random((3, 8, 8))
     maps = rng.normal(size=(3, 8, 8))
     fig = feature_maps_figure(imgs, maps, maps / 2, "blur")
-    assert len(fig.data) == 9 and all(t.type == "heatmap" for t in fig.data)
+    # one heatmap per row, the three images side by side with a gap column between them
+    assert len(fig.data) == 3 and all(t.type == "heatmap" for t in fig.data)
+    z = np.asarray(fig.data[1].z, dtype=float)
+    assert z.shape == (8, 3 * 9 - 1) and np.isnan(z[:, 8]).all() and np.isnan(z[:, 17]).all()
+    np.testing.assert_allclose(z[:, 9:17], np.round(maps[1][::-1], 4))
+    assert {t.xaxis for t in fig.data} == {"x", "x2", "x3"}
     f = rng.normal(size=(4, 2, 8, 8))
     fig = channel_histograms_figure(f, f, ["a", "b"], bins=20)
     assert len(fig.data) == 4 and all(t.type == "bar" for t in fig.data)
