@@ -8,6 +8,7 @@ from bnlib.lab.config import PRESETS, TrainConfig
 from bnlib.lab.engine import resolve_device
 from bnlib.lab.export import summary_rows, to_csv, to_json
 from bnlib.lab.jobs import Job, TrainingQueue, cap_torch_threads, curve_arrays, diag_arrays
+from bnlib.ui import lab_session
 from bnlib.viz.lab_figures import PALETTE, band_figure, curves_figure, heatmap_figure
 
 cap_torch_threads(1)
@@ -41,7 +42,8 @@ FORMAT = {
 
 @st.cache_resource
 def training_queue() -> TrainingQueue:
-    """Shared by every session on this server: caps concurrent trainings at the core count."""
+    """Shared by every session on this server: caps concurrent trainings at
+    $BNLAB_LAB_SLOTS, by default the core count (bnlib.lab.jobs.default_capacity)."""
     return TrainingQueue()
 
 
@@ -88,6 +90,7 @@ def _start() -> None:
         st.session_state["lab_error"] = str(exc)
         return
     st.session_state["lab_job"] = job.start()
+    lab_session.track(job)  # a closed tab stops it and frees its slot
 
 
 def _stop() -> None:
@@ -184,6 +187,7 @@ def monitor() -> None:
         st.info("Pick a preset or your own settings, then press **Train**.")
         return
     res, p = job.result, job.progress
+    lab_session.keep_alive()
     if job.state == "waiting":
         st.info(
             f"All training slots are busy. You are number {max(1, job.queue_position)} in line."
