@@ -192,6 +192,9 @@ def monitor() -> None:
         st.info(
             f"All training slots are busy. You are number {max(1, job.queue_position)} in line."
         )
+        # Nothing to draw yet: skip the (empty) charts. With a queue of waiting tabs each
+        # ticking twice a second, drawing them took the CPU the trainings needed.
+        return
     eta = "" if p.eta_s is None or not job.running else f" · about {p.eta_s:.0f} s left"
     st.progress(p.fraction, text=f"{p.fraction:.0%} of {p.steps_total:,} run-steps{eta}")
     for n in res.notices:
