@@ -97,6 +97,10 @@ def _stop() -> None:
     job = st.session_state.get("lab_job")
     if job is not None:
         job.stop()
+        if job.thread.is_alive():
+            # The worker stops between layers, normally within a fraction of a second:
+            # waiting here lets this very rerun show "Stopped." instead of the next tick's.
+            job.thread.join(timeout=1.0)
 
 
 def _widget(field: str, col: str, disabled: bool = False) -> None:
