@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bnlib.ui import lab_session
 from bnlib.ui.registry import SECTIONS, available_pages
 from bnlib.ui.sidebar import render_sidebar
 
@@ -27,4 +28,5 @@ for spec in available_pages():
 
 nav = st.navigation({name: sections[name] for name in SECTIONS if name in sections})
 render_sidebar()
+lab_session.keep_alive()  # a lab job keeps running while its tab is open, on any page
 nav.run()

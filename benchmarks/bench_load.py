@@ -9,7 +9,8 @@ server's resident memory (RSS) idle, at peak, and per session.
     .venv/bin/python benchmarks/bench_load.py --sessions 5 --moves 4   # quick look
 
 The server is the production start command (deploy/entrypoint.sh) on a free loopback
-port. Pages: every registered page that has a slider; if none has one yet, a stand-in
+port. Pages: every lesson page that has a slider (--pages all: every registered page);
+if none has one yet, a stand-in
 page with the same kind of work (benchmarks/load_probe_app.py) and the report says so.
 Each session's first move is a warm-up and is not counted (at the start all sessions
 move at once, right after loading their pages, which measures the burst, not the
@@ -117,10 +118,11 @@ async def open_page(browser, url: str):
     return ctx, page
 
 
-async def slider_pages(browser, base: str) -> list[str]:
-    """URLs of the registered pages that show at least one slider."""
+async def slider_pages(browser, base: str, which: str = "lessons") -> list[str]:
+    """URLs of the registered pages (the lessons, or all) that show at least one slider."""
     found = []
-    for spec in available_pages():
+    specs = [p for p in available_pages() if which == "all" or p.lesson is not None]
+    for spec in specs:
         url = f"{base}/" if spec.url_path == "home" else f"{base}/{spec.url_path}"
         ctx, page = await open_page(browser, url)
         try:
@@ -242,7 +244,7 @@ async def main_async(args) -> dict:
             browser = await p.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS
             )
-            urls = await slider_pages(browser, server.url)
+            urls = await slider_pages(browser, server.url, args.pages)
             target = "app"
             if not urls:
                 stop(server.proc)
@@ -297,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--moves", type=int, default=8, help="slider moves per session (8)")
     ap.add_argument("--think", type=float, default=0.5, help="mean pause between moves, s")
     ap.add_argument("--max-seconds", type=float, default=180, help="bound per phase, s")
+    ap.add_argument(
+        "--pages", choices=("lessons", "all"), default="lessons",
+        help="lesson pages only (default) or every registered page with a slider",
+    )  # fmt: skip
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)

@@ -13,6 +13,7 @@ from bnlib.lab.engine import resolve_device
 from bnlib.lab.export import summary_rows, to_csv, to_json
 from bnlib.lab.jobs import Job, TrainingQueue, cap_torch_threads, curve_arrays, diag_arrays
 from bnlib.settings import parse_query
+from bnlib.ui import lab_session
 from bnlib.ui import lab_settings as LS
 from bnlib.ui.lab_settings import BY_COL, COLS, FIELDS, PRESET, SEED0, SEEDS, UNLINKED
 from bnlib.ui.widgets import link_notices, number_widget, setting_widget
@@ -24,7 +25,8 @@ _BEFORE = "_lab_unlinked_before"  # the unlinked list as last drawn
 
 @st.cache_resource
 def training_queue() -> TrainingQueue:
-    """Shared by every session on this server: caps concurrent trainings at the core count."""
+    """Shared by every session on this server: caps concurrent trainings at
+    $BNLAB_LAB_SLOTS, by default the core count (bnlib.lab.jobs.default_capacity)."""
     return TrainingQueue()
 
 
@@ -83,12 +85,17 @@ def _start() -> None:
         st.session_state["lab_error"] = str(exc)
         return
     st.session_state["lab_job"] = job.start()
+    lab_session.track(job)  # a closed tab stops it and frees its slot
 
 
 def _stop() -> None:
     job = st.session_state.get("lab_job")
     if job is not None:
         job.stop()
+        if job.thread.is_alive():
+            # The worker stops between layers, normally within a fraction of a second:
+            # waiting here lets this very rerun show "Stopped." instead of the next tick's.
+            job.thread.join(timeout=1.0)
 
 
 def _widget(field: str, col: str) -> None:
@@ -167,10 +174,14 @@ def monitor() -> None:
         st.info("Pick a preset or your own settings, then press **Train**.")
         return
     res, p = job.result, job.progress
+    lab_session.keep_alive()
     if job.state == "waiting":
         st.info(
             f"All training slots are busy. You are number {max(1, job.queue_position)} in line."
         )
+        # Nothing to draw yet: skip the (empty) charts. With a queue of waiting tabs each
+        # ticking twice a second, drawing them took the CPU the trainings needed.
+        return
     eta = "" if p.eta_s is None or not job.running else f" · about {p.eta_s:.0f} s left"
     st.progress(p.fraction, text=f"{p.fraction:.0%} of {p.steps_total:,} run-steps{eta}")
     for n in res.notices:

@@ -264,7 +264,22 @@ def _group_key(cfg: TrainConfig, n_train: int) -> tuple:
 class _Stack:
     """R runs of one shape: flat parameters, running statistics, optimizer state."""
 
-    def __init__(self, cfgs: list[TrainConfig], data: Dataset, device: torch.device):
+    # Set by _train_stack: checked between layers, so Stop ends even a step of a 20-layer,
+    # 512-wide stack with batches of 1024 (seconds of work) within a fraction of a second.
+    cancel: threading.Event | None = None
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise _Cancelled
+
+    def __init__(
+        self,
+        cfgs: list[TrainConfig],
+        data: Dataset,
+        device: torch.device,
+        cancel: threading.Event | None = None,
+    ):
+        self.cancel = cancel  # drawing a big stack's weights takes seconds: stop in between
         c0 = cfgs[0]
         self.cfgs, self.R, self.L = cfgs, len(cfgs), c0.depth
         self.device, self.dtype = device, getattr(torch, c0.dtype)
@@ -279,6 +294,7 @@ class _Stack:
         Ws, bs = [], []
         self.bias_on: list[torch.Tensor] = []  # per layer, (R,) 1.0 where the run has a bias
         for i in range(len(dims) - 1):
+            self._check_cancel()
             pairs = [
                 _init_linear(c, dims[i], dims[i + 1], g) for c, g in zip(cfgs, gens, strict=True)
             ]
@@ -448,6 +464,7 @@ class _Stack:
         self._pending_stats = []
         h, seen = x, []
         for i in range(L):
+            self._check_cancel()
             z = torch.baddbmm(bs[i], h, Ws[i])  # (R, N, in) @ (R, in, out) + (R, 1, out)
             z = self._apply_slot(self.pre, z, i, gammas[i], betas[i], mode, chunk)
             a = self._activate(z)
@@ -602,6 +619,7 @@ class _Stack:
         self._pending_stats = []
         h, tape = x, []
         for i in range(L):
+            self._check_cancel()
             z = torch.baddbmm(bs[i], h, Ws[i])  # (R, B, in) @ (R, in, out) + (R, 1, out)
             if has_pre:
                 z, pre = self._slot_train(self.pre_segs, z, i, gammas[i], betas[i])
@@ -631,6 +649,7 @@ class _Stack:
         torch.sum(dl, 1, keepdim=True, out=g[2 * L + 1])
         dh = torch.bmm(dl, Ws[L].mT)
         for i in reversed(range(L)):
+            self._check_cancel()
             h_in, zn, a, pre, post = tape[i]
             gi, bi = g[2 * L + 2 + i], g[3 * L + 2 + i]
             if post is not None:
@@ -717,6 +736,7 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
     n_chunk = (xva.shape[0] // B) * B  # whole batches of val data for train-mode accuracy
     xva_r = xva.unsqueeze(0).expand(R, -1, -1).contiguous()
     yva_r = yva.unsqueeze(0).expand(R, -1)
+    stack.cancel = cancel
     for r in runs:
         r.status = "running"
 
@@ -748,6 +768,7 @@ def _train_stack(stack, data_t, runs, steps, callback, cancel, progress, t0):
             nan = torch.full((R,), math.nan, dtype=stack.dtype, device=dev)
             per_layer, quantiles = [], []  # L tensors (R, 8), L arrays (R, 6)
             for i, (z, a) in enumerate(seen):
+                stack._check_cancel()
                 flat = z.reshape(R, -1)
                 flat = flat[:, :: max(1, flat.shape[1] // POOLED_MAX)]  # an even subsample
                 # numpy's partition-based quantile: several times faster than torch's sort here
@@ -924,7 +945,7 @@ def run_comparison(
                 torch.as_tensor(data.x_val, dtype=dt, device=dev),
                 torch.as_tensor(data.y_val, device=dev),
             )
-            stack = _Stack(cfgs, data, dev)
+            stack = _Stack(cfgs, data, dev, cancel)
             runs = [new_runs[i] for i in members]
             if _keep is not None:
                 _keep[key] = (stack, members)

@@ -16,7 +16,28 @@ import torch
 from bnlib.lab.config import TrainConfig, validate
 from bnlib.lab.engine import Comparison, Progress, run_comparison
 
-__all__ = ["Job", "TrainingQueue", "cap_torch_threads", "curve_arrays", "diag_arrays"]
+__all__ = [
+    "ORPHAN_GRACE_S",
+    "SLOTS_ENV",
+    "Job",
+    "TrainingQueue",
+    "cap_torch_threads",
+    "curve_arrays",
+    "default_capacity",
+    "diag_arrays",
+]
+
+SLOTS_ENV = "BNLAB_LAB_SLOTS"  # trainings one process runs at once; default: its core count
+ORPHAN_GRACE_S = 5.0  # a job whose browser session went away is stopped after this long
+
+
+def default_capacity() -> int:
+    """Training slots per process: $BNLAB_LAB_SLOTS if it is a whole number >= 1, else the
+    number of cores (a malformed value is ignored rather than stopping the app)."""
+    raw = os.environ.get(SLOTS_ENV, "").strip()
+    if raw.isdigit() and int(raw) >= 1:
+        return int(raw)
+    return max(1, os.cpu_count() or 1)
 
 
 def cap_torch_threads(n: int = 1) -> None:
@@ -29,7 +50,7 @@ class TrainingQueue:
     """First come, first served; at most `capacity` jobs train at the same time."""
 
     def __init__(self, capacity: int | None = None):
-        self.capacity = max(1, capacity or os.cpu_count() or 1)
+        self.capacity = max(1, capacity or default_capacity())
         self._cond = threading.Condition()
         self._waiting: list[int] = []  # job ids in arrival order
         self._running: set[int] = set()
@@ -87,6 +108,10 @@ class Job:
         self.state = "created"  # created | waiting | training | done
         self.error: str | None = None
         self.started_at = time.time()
+        self.ended_at: float | None = None  # time.monotonic() when the worker exited
+        self.abandoned = False  # stopped because its browser session went away
+        self._orphan_timer: threading.Timer | None = None
+        self._orphan_lock = threading.Lock()
         self.thread = threading.Thread(target=self._work, daemon=True, name=f"bnlab-job-{self.id}")
 
     def start(self) -> Job:
@@ -96,6 +121,35 @@ class Job:
 
     def stop(self) -> None:
         self.cancel.set()
+
+    # A job belongs to one browser session. When Streamlit drops the session (the tab was
+    # closed, its WebSocket went away) nobody can watch or stop the job any more, so the
+    # page calls orphan(); unless the session comes back and adopt()s it within
+    # `grace_s` (a network blip, a reconnect), the job is stopped and its slot freed.
+
+    def orphan(self, grace_s: float = ORPHAN_GRACE_S) -> None:
+        with self._orphan_lock:
+            if not self.running or self._orphan_timer is not None:
+                return
+            timer = threading.Timer(grace_s, self._expire)
+            timer.daemon = True
+            self._orphan_timer = timer
+            timer.start()
+
+    def adopt(self) -> None:
+        with self._orphan_lock:
+            if self._orphan_timer is not None:
+                self._orphan_timer.cancel()
+                self._orphan_timer = None
+
+    def _expire(self) -> None:
+        with self._orphan_lock:
+            if self._orphan_timer is None:  # adopted in the meantime
+                return
+            self._orphan_timer = None
+            if self.running:
+                self.abandoned = True
+                self.cancel.set()
 
     @property
     def running(self) -> bool:
@@ -131,7 +185,9 @@ class Job:
         finally:
             if self.queue is not None and got:
                 self.queue.release(self.id)
+            self.ended_at = time.monotonic()
             self.state = "done"
+            self.adopt()  # nothing left to stop
 
 
 # --- arrays for the figures (read while training: take snapshots, pad ragged runs) ---------

@@ -75,7 +75,7 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
     if s.kind in ("float", "int"):
         cast = float if s.kind == "float" else int
         step = s.step if s.step is not None else None
-        return box.slider(
+        value = box.slider(
             text,
             min_value=cast(s.min),
             max_value=cast(s.max),
@@ -83,6 +83,9 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
             step=cast(step) if step is not None else None,
             **common,
         )
+        # A link with ?key=-0 gives -0.0, which numpy rejects as a scale ("scale < 0"
+        # in rng.normal) although 0.0 is allowed: adding 0.0 turns it into 0.0.
+        return value + 0.0 if isinstance(value, float) else value
     if s.kind == "bool":
         return box.toggle(text, value=bool(s.default), **common)
     if s.kind == "text":
