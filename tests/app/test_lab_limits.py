@@ -30,14 +30,14 @@ def _wait_done(job, timeout: float) -> None:
 
 def test_every_limit_on_the_page_trains_and_stops_cleanly():
     at = _open()
-    at.slider(key="lab_depth_A").set_value(C.MAX_DEPTH).run()
-    at.select_slider(key="lab_width_A").set_value(C.MAX_WIDTH).run()
-    at.select_slider(key="lab_lr_A").set_value(C.MAX_LR).run()
-    batch = at.select_slider(key="lab_batch_size_A")
+    at.slider(key="a_depth").set_value(C.MAX_DEPTH).run()
+    at.select_slider(key="a_width").set_value(C.MAX_WIDTH).run()
+    at.select_slider(key="a_lr").set_value(C.MAX_LR).run()
+    batch = at.select_slider(key="a_batch_size")
     assert min(batch.options, key=float) == "2"  # batch 1 is not offered (BN needs 2)
     batch.set_value(2).run()
-    at.number_input(key="lab_steps_A").set_value(C.MAX_STEPS).run()
-    at.number_input(key="lab_seeds").set_value(C.MAX_SEEDS).run()
+    at.number_input(key="a_steps").set_value(C.MAX_STEPS).run()
+    at.number_input(key="seeds").set_value(C.MAX_SEEDS).run()
     at.button(key="lab_train").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     job = at.session_state["lab_job"]
@@ -53,9 +53,9 @@ def test_every_limit_on_the_page_trains_and_stops_cleanly():
 
 def test_beyond_a_limit_the_page_says_what_is_wrong():
     at = _open()
-    at.number_input(key="lab_steps_A").set_value(0).run()  # use epochs
-    at.number_input(key="lab_epochs_A").set_value(C.MAX_EPOCHS).run()
-    at.select_slider(key="lab_batch_size_A").set_value(2).run()
+    at.number_input(key="a_steps").set_value(0).run()  # use epochs
+    at.number_input(key="a_epochs").set_value(C.MAX_EPOCHS).run()
+    at.select_slider(key="a_batch_size").set_value(2).run()
     at.button(key="lab_train").click().run()
     assert not at.exception
     assert "lab_job" not in at.session_state
@@ -65,15 +65,15 @@ def test_beyond_a_limit_the_page_says_what_is_wrong():
 
 def test_divergence_is_shown_for_the_diverging_runs_only():
     at = _open()
-    at.multiselect(key="lab_unlinked").set_value(["norm", "lr"]).run()
-    at.slider(key="lab_depth_A").set_value(3).run()
-    at.select_slider(key="lab_width_A").set_value(32).run()
-    at.selectbox(key="lab_init_A").set_value("large_gaussian").run()
-    at.checkbox(key="lab_standardize_A").uncheck().run()
-    at.number_input(key="lab_steps_A").set_value(40).run()
-    at.number_input(key="lab_seeds").set_value(2).run()
-    at.select_slider(key="lab_lr_A").set_value(C.MAX_LR).run()
-    at.select_slider(key="lab_lr_B").set_value(0.01).run()
+    at.multiselect(key="unlinked").set_value(["norm", "lr"]).run()
+    at.slider(key="a_depth").set_value(3).run()
+    at.select_slider(key="a_width").set_value(32).run()
+    at.selectbox(key="a_init").set_value("large_gaussian").run()
+    at.checkbox(key="a_standardize").uncheck().run()
+    at.number_input(key="a_steps").set_value(40).run()
+    at.number_input(key="seeds").set_value(2).run()
+    at.select_slider(key="a_lr").set_value(C.MAX_LR).run()
+    at.select_slider(key="b_lr").set_value(0.01).run()
     at.button(key="lab_train").click().run()
     job = at.session_state["lab_job"]
     _wait_done(job, 60)

@@ -69,7 +69,7 @@ def open_lab(browser, base: str, steps: int, seeds: int = 3):
     pg.set_default_timeout(60_000)
     pg.goto(base + "/training-lab")
     wait_idle(pg)
-    fields = [("lab_steps_A", steps)] + ([("lab_seeds", seeds)] if seeds != 3 else [])
+    fields = [("a_steps", steps)] + ([("seeds", seeds)] if seeds != 3 else [])
     for key, value in fields:
         box = pg.locator(f".st-key-{key} input")
         box.fill(str(value))

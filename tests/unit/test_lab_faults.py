@@ -156,7 +156,8 @@ def test_an_orphaned_job_stops_and_frees_its_slot():
 
 
 def test_a_reconnecting_session_keeps_its_job():
-    job = Job([TINY.replace(steps=3000)], [0], ["A"]).start()
+    # long enough to outlast the test however fast the trainer gets; it is stopped below
+    job = Job([TINY.replace(steps=C.MAX_STEPS)], [0], ["A"]).start()
     assert _wait(lambda: job.state == "training", 20)
     job.orphan(grace_s=0.5)
     time.sleep(0.1)
