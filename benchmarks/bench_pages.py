@@ -123,8 +123,11 @@ def round_trips(
     ctx.add_init_script(WS_SPY)
     page = ctx.new_page()
     page.goto(url)
+    page.wait_for_selector(IDLE, timeout=120_000)
+    # Streamlit draws charts below the fold only once they scroll into view, as a reader's
+    # would; bring the slider and its chart on screen first.
+    page.locator(f".st-key-{chart_key}").scroll_into_view_if_needed()
     page.wait_for_selector(chart_sel(chart_key), timeout=120_000)
-    page.wait_for_selector(IDLE)
     inp = page.locator(f".st-key-{slider} [data-testid='stSlider'] input[type=range]").first
     at_max = inp.evaluate("e => Number(e.value) >= Number(e.max)")
     keys = ["ArrowLeft", "ArrowRight"] if at_max else ["ArrowRight", "ArrowLeft"]

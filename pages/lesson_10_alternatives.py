@@ -15,7 +15,7 @@ from bnlib.alternatives import (
 )
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson
+from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button
 from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -108,16 +108,6 @@ def single_class(steps: int, warmup: float, seed: int):
 @st.cache_data(show_spinner=False)
 def stream(decay: float, drift: float):
     return online_stream(n=1000, decay=decay, drift=drift, seed=0)
-
-
-def _start(flag: str) -> None:
-    st.session_state[flag] = True
-
-
-def run_button(flag: str, label: str) -> bool:
-    """A button that switches an experiment on for the session; True once pressed."""
-    st.button(label, key=f"{flag}_btn", icon=":material/play_arrow:", on_click=_start, args=(flag,))
-    return bool(st.session_state.get(flag))
 
 
 header(URL)

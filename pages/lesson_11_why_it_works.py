@@ -6,7 +6,7 @@ import streamlit as st
 from bnlib.noisy_bn import noisy_unit_percentiles
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson
+from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button
 from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -48,15 +48,6 @@ def landscape(lr: float, steps: int, seed: int):
 
     probe_every = max(10, steps // 40)
     return landscape_experiment(steps=steps, lr=lr, probe_every=probe_every, seed=seed)
-
-
-def _start(flag: str) -> None:
-    st.session_state[flag] = True
-
-
-def run_button(flag: str, label: str) -> bool:
-    st.button(label, key=f"{flag}_btn", icon=":material/play_arrow:", on_click=_start, args=(flag,))
-    return bool(st.session_state.get(flag))
 
 
 header(URL)

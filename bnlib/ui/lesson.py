@@ -66,3 +66,19 @@ def next_lesson(url_path: str) -> None:
         return
     st.divider()
     st.page_link(nxt.path, label=f"Next: {nxt.title}", icon=":material/arrow_forward:")
+
+
+def _switch_on(flag: str) -> None:
+    st.session_state[flag] = True
+
+
+def run_button(flag: str, label: str) -> bool:
+    """A button that switches an experiment on for the session; True once pressed.
+
+    Experiments that train start from a button rather than on page load, so a lesson
+    opens as fast as a plain page; once started they stay on (results are cached).
+    """
+    st.button(
+        label, key=f"{flag}_btn", icon=":material/play_arrow:", on_click=_switch_on, args=(flag,)
+    )
+    return bool(st.session_state.get(flag))

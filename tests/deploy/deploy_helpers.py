@@ -26,15 +26,7 @@ ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
 NGINX_SITE = ROOT / "deploy" / "nginx" / "batch-norm-lab.conf"
 if str(ROOT) not in sys.path:  # the tests import bnlib from the checkout
     sys.path.insert(0, str(ROOT))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 START_TIMEOUT = 90.0  # seconds; two cores shared by several people can be slow
 
 
@@ -270,11 +262,3 @@ SETTLED_JS = """(quiet) => {
   const running = app && app.getAttribute('data-test-script-state') === 'running';
   return !running && performance.now() - s.last > quiet;
 }"""
-
-
-def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-
-
-def chromium_available() -> bool:
-    return os.access(CHROMIUM, os.X_OK)
