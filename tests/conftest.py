@@ -147,3 +147,35 @@ def press_slider(pg, key: str | None = None, key_name: str = "ArrowRight", times
     inp.focus()
     for _ in range(times):
         pg.keyboard.press(key_name)
+
+
+def chart_data(pg, key: str) -> str:
+    """The plotted numbers of a keyed plotly chart, as the browser holds them."""
+    sel = f".st-key-{key} .js-plotly-plot"
+    pg.locator(sel).first.wait_for()
+    return pg.eval_on_selector(
+        sel,
+        # x, y, z may be plain arrays or plotly's typed-array objects: stringify either
+        "el => el.data ? JSON.stringify(el.data.map(t => [t.x, t.y, t.z])) : ''",
+    )
+
+
+def chart_changed(pg, key: str, before: str, timeout_ms: int = 20_000) -> str:
+    """Wait until the chart's data differs from `before`; return the new data."""
+    step = 250
+    for _ in range(timeout_ms // step):
+        now = chart_data(pg, key)
+        if now and now != before:  # "" while the chart is being replaced
+            return now
+        pg.wait_for_timeout(step)
+    raise AssertionError(f"chart {key} did not change")
+
+
+def open_chart_page(pg, base: str, url: str, chart_key: str) -> str:
+    """Open a page by its link, wait for its chart, check no dialog or exception; its data."""
+    pg.goto(f"{base}/{url}")
+    pg.locator(f".st-key-{chart_key} .js-plotly-plot").first.wait_for()
+    wait_idle(pg)
+    assert pg.get_by_text("Page not found").count() == 0  # the link opened its page
+    assert_no_exception(pg)
+    return chart_data(pg, chart_key)

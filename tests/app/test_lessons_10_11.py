@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
+from tests.app.helpers import ROOT, metrics, open_app_page
 
 
 def open_page(path: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(str(ROOT / path)).run()
-    ok(at)
-    return at
+    return open_app_page(str(ROOT / path), timeout=120)
 
 
 def ok(at: AppTest) -> None:
@@ -32,10 +26,6 @@ def chart(at: AppTest, key: str) -> dict:
     found = [v for k, v in charts(at).items() if key in k]
     assert found, f"no chart {key} among {list(charts(at))}"
     return found[0]
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def pct(text: str) -> float:

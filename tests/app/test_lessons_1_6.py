@@ -6,43 +6,24 @@ Plotly charts are unknown elements whose proto.spec is the figure's JSON.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnlib.ui import lesson_settings as LS
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.helpers import metrics, open_app_page
+from tests.app.helpers import plotly_array as arr
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(f"pages/{page}").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(f"pages/{page}")
 
 
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def arr(v) -> np.ndarray:
-    """A plotly JSON array: a plain list, or plotly's typed-array form {dtype, bdata[, shape]}."""
-    if isinstance(v, dict) and "bdata" in v:
-        out = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        if "shape" in v:
-            out = out.reshape([int(n) for n in str(v["shape"]).split(",")])
-        return out
-    return np.asarray(v)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def ok(at: AppTest) -> AppTest:

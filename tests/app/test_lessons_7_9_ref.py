@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
+from tests.app.helpers import ROOT, open_app_page
+from tests.app.helpers import metrics as metric_values
+from tests.app.helpers import plotly_array as values
 
 
 def open_page(path: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(str(ROOT / path)).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_app_page(str(ROOT / path))
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -29,17 +23,6 @@ def charts(at: AppTest) -> dict[str, dict]:
         fig = json.loads(el.proto.spec)
         out[el.proto.id or str(i)] = fig
     return out
-
-
-def values(v) -> np.ndarray:
-    """A figure array from the JSON spec: a list, or plotly's base64 typed-array form."""
-    if isinstance(v, dict) and "bdata" in v:
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v)
-
-
-def metric_values(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def ok(at: AppTest) -> None:

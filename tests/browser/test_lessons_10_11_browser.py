@@ -6,36 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import assert_no_exception, press_slider, wait_idle
+from tests.conftest import chart_changed as changed
+from tests.conftest import open_chart_page as open_page
 
 pytestmark = pytest.mark.browser
-
-
-def chart_data(page, key: str) -> str:
-    """The plotted numbers of a keyed plotly chart, as the browser holds them."""
-    sel = f".st-key-{key} .js-plotly-plot"
-    page.locator(sel).first.wait_for()
-    return page.eval_on_selector(
-        sel, "el => el.data ? JSON.stringify(el.data.map(t => [t.x, t.y, t.z])) : ''"
-    )
-
-
-def changed(page, key: str, before: str, timeout_ms: int = 20_000) -> str:
-    step = 250
-    for _ in range(timeout_ms // step):
-        now = chart_data(page, key)
-        if now and now != before:
-            return now
-        page.wait_for_timeout(step)
-    raise AssertionError(f"chart {key} did not change")
-
-
-def open_page(page, base: str, url: str, chart_key: str) -> str:
-    page.goto(f"{base}/{url}")
-    page.locator(f".st-key-{chart_key} .js-plotly-plot").first.wait_for()
-    wait_idle(page)
-    assert page.get_by_text("Page not found").count() == 0
-    assert_no_exception(page)
-    return chart_data(page, chart_key)
 
 
 def test_alternatives_online_slider_redraws(app_server, page):
