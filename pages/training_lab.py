@@ -11,7 +11,14 @@ from bnlib.lab import config as C
 from bnlib.lab.config import PRESETS, TrainConfig
 from bnlib.lab.engine import resolve_device
 from bnlib.lab.export import summary_rows, to_csv, to_json
-from bnlib.lab.jobs import Job, TrainingQueue, cap_torch_threads, curve_arrays, diag_arrays
+from bnlib.lab.jobs import (
+    ORPHAN_GRACE_S,
+    Job,
+    cap_torch_threads,
+    curve_arrays,
+    diag_arrays,
+    server_queue,
+)
 from bnlib.settings import parse_query
 from bnlib.ui import lab_session
 from bnlib.ui import lab_settings as LS
@@ -21,13 +28,6 @@ from bnlib.viz.lab_figures import PALETTE, band_figure, curves_figure, heatmap_f
 
 cap_torch_threads(1)
 _BEFORE = "_lab_unlinked_before"  # the unlinked list as last drawn
-
-
-@st.cache_resource
-def training_queue() -> TrainingQueue:
-    """Shared by every session on this server: caps concurrent trainings at
-    $BNLAB_LAB_SLOTS, by default the core count (bnlib.lab.jobs.default_capacity)."""
-    return TrainingQueue()
 
 
 def _key(field: str, col: str) -> str:
@@ -76,11 +76,17 @@ def _config(col: str) -> TrainConfig:
 def _start() -> None:
     st.session_state.pop("lab_error", None)
     old = st.session_state.get("lab_job")
-    if old is not None:
-        old.stop()
+    if old is not None and old.running:
+        old.stop()  # one training per session: the old one ends before the new one starts
+        old.thread.join(timeout=5.0)
+        if old.running:
+            st.session_state["lab_error"] = (
+                "Your previous training is still stopping; press Train again in a moment."
+            )
+            return
     seed0, n = int(st.session_state[SEED0.key]), int(st.session_state[SEEDS.key])
     try:
-        job = Job([_config(c) for c in COLS], range(seed0, seed0 + n), COLS, training_queue())
+        job = Job([_config(c) for c in COLS], range(seed0, seed0 + n), COLS, server_queue())
     except ValueError as exc:
         st.session_state["lab_error"] = str(exc)
         return
@@ -157,7 +163,7 @@ st.caption(
     f"Device: {device.type}{' (' + notice + ')' if notice else ''}. Limits on this shared "
     f"server: depth {C.MIN_DEPTH}-{C.MAX_DEPTH}, width up to {C.MAX_WIDTH}, at most "
     f"{C.MAX_STEPS:,} steps and {C.MAX_SEEDS} seeds per config; at most "
-    f"{training_queue().capacity} trainings run at once, others wait in line."
+    f"{server_queue().capacity} trainings run at once, others wait in line."
 )
 if "lab_error" in st.session_state:
     st.error(st.session_state["lab_error"])
@@ -193,7 +199,19 @@ def monitor() -> None:
             st.warning(
                 f"{r.label}, seed {r.config.seed}: {r.message} (the loss became NaN or infinite)."
             )
-    if res.cancelled:
+    if res.cancelled and job.timed_out:
+        st.warning(
+            f"Stopped at this server's time limit of {job.budget.max_wall_s / 60:.0f} minutes "
+            "per training. The curves show everything up to that point; fewer steps or a "
+            "smaller network finish in time."
+        )
+    elif res.cancelled and job.abandoned:
+        st.warning(
+            f"Stopped because this tab was away for more than {ORPHAN_GRACE_S:.0f} s (closed, "
+            "asleep or offline), to free its training slot for others. The curves show "
+            "everything up to that point; press **Train** to run it again."
+        )
+    elif res.cancelled:
         st.warning("Stopped. The curves show everything up to that point.")
     names = _series_names(res)
     tab_c, tab_d, tab_s = st.tabs(["Curves", "Diagnostics", "Summary"])

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.support.gates import GATE_ENV, ServerGate
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BNLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,9 +54,23 @@ def wait_healthy(base_url: str, proc: subprocess.Popen | None = None, timeout: f
     raise RuntimeError(f"{base_url} not healthy after {timeout}s")
 
 
-def start_streamlit(port: int, script: str | None = None, extra: list[str] | None = None, log=None):
-    """Serve the app as `make run` does (`python -m bnlib.ui.serve`), or another script."""
-    launcher = ["-m", "bnlib.ui.serve"] if script is None else ["-m", "streamlit", "run", script]
+GATES: dict[str, ServerGate] = {}  # base URL -> the gate of the jobs on that server
+
+
+def start_streamlit(
+    port: int,
+    script: str | None = None,
+    extra: list[str] | None = None,
+    log=None,
+    env: dict[str, str] | None = None,
+):
+    """Serve the app as `make run` does (`python -m bnlib.ui.serve`, through the test-only
+    tests/support/gated_serve.py, which adds a gate to the training queue), or a script."""
+    launcher = (
+        ["-m", "tests.support.gated_serve"]
+        if script is None
+        else ["-m", "streamlit", "run", script]
+    )
     cmd = [
         sys.executable, *launcher,
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
@@ -62,7 +78,11 @@ def start_streamlit(port: int, script: str | None = None, extra: list[str] | Non
         *(extra or []),
     ]  # fmt: skip
     return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT
+        cmd,
+        cwd=ROOT,
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -77,21 +97,42 @@ def require_browser() -> None:
 
 
 @contextmanager
-def running_app(log_dir: Path):
-    """Start the app on a free loopback port; yield its base URL; stop it afterwards."""
+def running_app(log_dir: Path, env: dict[str, str] | None = None):
+    """Start the app on a free loopback port; yield its base URL; stop it afterwards.
+    Its jobs run free until a test holds them through GATES[base_url]."""
     port = free_port()
+    gate = ServerGate(log_dir / f"gate-{port}")
+    env = {**(env or {}), GATE_ENV: str(gate.folder)}
     with open(log_dir / f"streamlit-{port}.log", "w") as log:
-        proc = start_streamlit(port, log=log)
+        proc = start_streamlit(port, log=log, env=env)
+        base = f"http://127.0.0.1:{port}"
+        GATES[base] = gate
         try:
-            base = f"http://127.0.0.1:{port}"
             wait_healthy(base, proc)
             yield base
         finally:
+            GATES.pop(base, None)
             proc.terminate()
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture
+def lab_gate():
+    """Pages started in this process (AppTest) train under a fresh queue whose jobs are held
+    after each step until the test lets them go (tests/support/gates.StepGate)."""
+    from bnlib.lab.jobs import TrainingQueue, use_server_queue
+    from tests.support.gates import StepGate
+
+    gate = StepGate()
+    old = use_server_queue(TrainingQueue(capacity=2, gate=gate))
+    try:
+        yield gate
+    finally:
+        gate.open()  # whatever a test left held runs to its end or its Stop
+        use_server_queue(old)
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +141,17 @@ def app_server(tmp_path_factory):
     require_browser()
     with running_app(tmp_path_factory.mktemp("server")) as base:
         yield base
+
+
+@pytest.fixture
+def server_gate(app_server):
+    """Hold the shared server's jobs at a run-step of the test's choosing; released after."""
+    gate = GATES[app_server]
+    gate.release()
+    try:
+        yield gate
+    finally:
+        gate.release()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,15 @@
 """Background training for the page: a job (thread + stop event + live result) and a
 server-wide queue that caps how many jobs train at once. No streamlit in here: the page
-keeps the queue in st.cache_resource and the job in st.session_state.
+keeps its job in st.session_state and shares the queue of `server_queue()`.
+
+The queue is a plain process-level object on purpose. Anything kept in a Streamlit cache
+can be emptied by any client (a `clear_cache` message over the app's WebSocket), and an
+emptied cache would hand out a fresh queue with every slot free while the old jobs still
+train.
+
+A job runs `gate(progress, cancel)` after every training step when it is given one (or
+its queue has one). The app never sets a gate; tests use it to decide when a job moves
+on, so they can look at a queue, press Stop or close a tab at a known step.
 """
 
 from __future__ import annotations
@@ -8,24 +17,31 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
+from bnlib.lab.budget import Budget, check
 from bnlib.lab.config import TrainConfig, validate
 from bnlib.lab.engine import Comparison, Progress, run_comparison
 
 __all__ = [
     "ORPHAN_GRACE_S",
     "SLOTS_ENV",
+    "Gate",
     "Job",
     "TrainingQueue",
     "cap_torch_threads",
     "curve_arrays",
     "default_capacity",
     "diag_arrays",
+    "server_queue",
+    "use_server_queue",
 ]
+
+# Called by the worker after every step; it may block, and must return once `cancel` is set.
+Gate = Callable[[Progress, threading.Event], None]
 
 SLOTS_ENV = "BNLAB_LAB_SLOTS"  # trainings one process runs at once; default: its core count
 ORPHAN_GRACE_S = 5.0  # a job whose browser session went away is stopped after this long
@@ -49,8 +65,12 @@ def cap_torch_threads(n: int = 1) -> None:
 class TrainingQueue:
     """First come, first served; at most `capacity` jobs train at the same time."""
 
-    def __init__(self, capacity: int | None = None):
+    def __init__(
+        self, capacity: int | None = None, gate: Gate | None = None, budget: Budget | None = None
+    ):
         self.capacity = max(1, capacity or default_capacity())
+        self.gate = gate  # passed on to the jobs that train under this queue
+        self.budget = budget  # what one job may cost here (None: no limit beyond the config's)
         self._cond = threading.Condition()
         self._waiting: list[int] = []  # job ids in arrival order
         self._running: set[int] = set()
@@ -85,6 +105,33 @@ class TrainingQueue:
         with self._cond:
             return len(self._running)
 
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._waiting)
+
+
+_server_queue: TrainingQueue | None = None
+_server_lock = threading.Lock()
+
+
+def server_queue() -> TrainingQueue:
+    """The one queue of this process, shared by every session; made on first use."""
+    global _server_queue
+    with _server_lock:
+        if _server_queue is None:
+            _server_queue = TrainingQueue(budget=Budget.from_env())
+        return _server_queue
+
+
+def use_server_queue(queue: TrainingQueue | None) -> TrainingQueue | None:
+    """Replace the process's queue (None: make a new one on next use); returns the old one.
+    For entry points and tests that serve the app with a queue of their own."""
+    global _server_queue
+    with _server_lock:
+        old, _server_queue = _server_queue, queue
+        return old
+
 
 class Job:
     """One comparison trained in a daemon thread. Read its fields from any thread."""
@@ -97,18 +144,27 @@ class Job:
         seeds: Sequence[int],
         labels: Sequence[str],
         queue: TrainingQueue | None = None,
+        gate: Gate | None = None,
+        cancel: threading.Event | None = None,
     ):
         self.configs = [validate(c) for c in configs]  # raises ValueError before any thread
         self.seeds, self.labels = list(seeds), list(labels)
         self.queue = queue
+        self.budget = getattr(queue, "budget", None)
+        if self.budget is not None:
+            self.estimate = check(self.configs, len(self.seeds), self.budget)  # or ValueError
+        self.timed_out = False  # stopped by the server's wall-clock limit per job
+        self._train_t0: float | None = None
+        self.gate = gate if gate is not None else getattr(queue, "gate", None)
         self.id = next(Job._ids)
-        self.cancel = threading.Event()
+        self.cancel = cancel if cancel is not None else threading.Event()
         self.result = Comparison(runs=[])
         self.progress = Progress(0, 1, 0.0)
         self.state = "created"  # created | waiting | training | done
         self.error: str | None = None
         self.started_at = time.time()
         self.ended_at: float | None = None  # time.monotonic() when the worker exited
+        self.worker_cpu_s: float | None = None  # CPU seconds the worker thread used in all
         self.abandoned = False  # stopped because its browser session went away
         self._orphan_timer: threading.Timer | None = None
         self._orphan_lock = threading.Lock()
@@ -127,11 +183,16 @@ class Job:
     # page calls orphan(); unless the session comes back and adopt()s it within
     # `grace_s` (a network blip, a reconnect), the job is stopped and its slot freed.
 
-    def orphan(self, grace_s: float = ORPHAN_GRACE_S) -> None:
+    def orphan(
+        self, grace_s: float = ORPHAN_GRACE_S, still_here: Callable[[], bool] | None = None
+    ) -> None:
+        """Stop this job in `grace_s` seconds unless adopted by then, or unless
+        `still_here()` says then that its session is connected after all (a client that
+        clears every cache releases every session's holder, though no tab went away)."""
         with self._orphan_lock:
             if not self.running or self._orphan_timer is not None:
                 return
-            timer = threading.Timer(grace_s, self._expire)
+            timer = threading.Timer(grace_s, self._expire, args=(still_here,))
             timer.daemon = True
             self._orphan_timer = timer
             timer.start()
@@ -142,11 +203,13 @@ class Job:
                 self._orphan_timer.cancel()
                 self._orphan_timer = None
 
-    def _expire(self) -> None:
+    def _expire(self, still_here: Callable[[], bool] | None = None) -> None:
         with self._orphan_lock:
             if self._orphan_timer is None:  # adopted in the meantime
                 return
             self._orphan_timer = None
+            if still_here is not None and still_here():
+                return
             if self.running:
                 self.abandoned = True
                 self.cancel.set()
@@ -161,6 +224,12 @@ class Job:
 
     def _on_progress(self, p: Progress) -> None:
         self.progress = p
+        limit = self.budget.max_wall_s if self.budget is not None else None
+        if limit is not None and time.monotonic() - self._train_t0 > limit:
+            self.timed_out = True
+            self.cancel.set()
+        if self.gate is not None:
+            self.gate(p, self.cancel)
 
     def _work(self) -> None:
         cap_torch_threads(1)
@@ -172,6 +241,7 @@ class Job:
                 self.result.cancelled = True
                 return
             self.state = "training"
+            self._train_t0 = time.monotonic()
             run_comparison(
                 self.configs,
                 self.seeds,
@@ -185,6 +255,7 @@ class Job:
         finally:
             if self.queue is not None and got:
                 self.queue.release(self.id)
+            self.worker_cpu_s = time.thread_time()
             self.ended_at = time.monotonic()
             self.state = "done"
             self.adopt()  # nothing left to stop

@@ -16,16 +16,25 @@ from __future__ import annotations
 import threading
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 JOB_KEY = "lab_job"  # where pages/training_lab.py keeps the session's job
 
 
-class SessionJobs:
-    """The running jobs of one browser session."""
+def _connected(session_id: str) -> bool:
+    """Is this browser session still connected to the server?"""
+    from streamlit.runtime import Runtime
 
-    def __init__(self):
+    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+
+
+class SessionJobs:
+    """The running jobs of one browser session (`session_id`: None outside a server)."""
+
+    def __init__(self, session_id: str | None = None):
         self._lock = threading.Lock()
         self._jobs: list = []
+        self.session_id = session_id
 
     def add(self, job) -> None:
         with self._lock:
@@ -35,8 +44,12 @@ class SessionJobs:
     def orphan_all(self) -> None:
         with self._lock:
             jobs, self._jobs = self._jobs, []
+        sid = self.session_id
+        # Any client may clear every cache, which releases every session's holder too:
+        # when the grace period is over, a job whose session is still connected goes on.
+        still_here = None if sid is None else (lambda: _connected(sid))
         for j in jobs:
-            j.orphan()
+            j.orphan(still_here=still_here)
 
 
 def _release(holder: SessionJobs) -> None:
@@ -45,7 +58,8 @@ def _release(holder: SessionJobs) -> None:
 
 @st.cache_resource(scope="session", on_release=_release, show_spinner=False)
 def _holder() -> SessionJobs:
-    return SessionJobs()
+    ctx = get_script_run_ctx()
+    return SessionJobs(ctx.session_id if ctx is not None else None)
 
 
 def track(job) -> None:

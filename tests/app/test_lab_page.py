@@ -1,13 +1,13 @@
 """The training lab page under AppTest: presets, a tiny comparison from Train to results."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnlib.lab.config import PRESETS, TrainConfig
+from tests.support.gates import WAIT_S
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/training_lab.py"
@@ -75,9 +75,7 @@ def test_tiny_comparison_trains_and_shows_results():
     at.button(key="lab_train").click().run()
     assert not at.exception, at.exception
     job = at.session_state["lab_job"]
-    deadline = time.time() + 90
-    while job.state != "done" and time.time() < deadline:
-        time.sleep(0.2)
+    job.thread.join(WAIT_S)
     assert job.state == "done" and job.error is None
     at.run()
     assert not at.exception, at.exception
@@ -91,21 +89,34 @@ def test_tiny_comparison_trains_and_shows_results():
     assert {b.label for b in at.get("download_button")} == {"Download CSV", "Download JSON"}
 
 
-def test_stop_button_cancels_a_running_job():
+def test_stop_button_cancels_a_running_job(lab_gate):
     at = _open()
     at.number_input(key="a_steps").set_value(5000).run()
     at.button(key="lab_train").click().run()
     job = at.session_state["lab_job"]
+    lab_gate.wait_held(1)  # training, held after its first step
     assert job.running
     at.button(key="lab_stop").click().run()
-    deadline = time.time() + 30
-    while job.state != "done" and time.time() < deadline:
-        time.sleep(0.1)
+    job.thread.join(WAIT_S)
     assert job.state == "done"
     at.run()
     assert not at.exception
-    assert job.result.cancelled
+    assert job.result.cancelled and job.progress.steps_done == job.progress.steps_total // 5000
     assert any("Stopped" in w.value for w in at.warning)
+
+
+def test_a_job_stopped_because_its_tab_was_away_says_so(lab_gate):
+    at = _open()
+    at.button(key="lab_train").click().run()
+    job = at.session_state["lab_job"]
+    lab_gate.wait_held(1)
+    job.orphan(grace_s=0.01)  # what a tab gone for longer than the grace period leads to
+    job.thread.join(WAIT_S)
+    assert job.abandoned and job.result.cancelled
+    at.run()
+    assert not at.exception, at.exception
+    notes = [w.value for w in at.warning if w.value.startswith("Stopped")]
+    assert len(notes) == 1 and "this tab was away" in notes[0], notes
 
 
 # --- shareable links: the whole lab configuration travels in the URL ------------------------
@@ -165,12 +176,14 @@ def test_a_link_reproduces_the_whole_configuration():
     assert not _notices(at)
 
 
-def test_the_built_configuration_is_what_train_runs():
+def test_the_built_configuration_is_what_train_runs(lab_gate):
     at = _open_with({**LINK, "a_depth": "1", "a_width": "16", "a_steps": "5"})
     at.button(key="lab_train").click().run()
     assert not at.exception, at.exception
     job = at.session_state["lab_job"]
+    lab_gate.wait_held(1)  # its runs are set up and it took a step
     job.stop()
+    job.thread.join(WAIT_S)
     a, b = _built_configs(at)
     runs = {(r.label, r.config.seed): r.config for r in job.result.runs}
     assert set(runs) == {(c, s) for c in "AB" for s in (7, 8)}  # seeds 7 and 8
