@@ -100,7 +100,9 @@ def estimate(configs: Sequence[TrainConfig], n_seeds: int) -> Estimate:
         n_diag = steps // (cfg.diag_every or max(5, steps // 40)) + 2
         units = cfg.width * cfg.depth
         # one run, in bytes
-        weights = params * itemsize * (3 + opt_copies)  # weights, gradient, update, state
+        # weights, gradient, update and optimizer state, plus the float64 copies and
+        # temporaries of initialisation and diagnostics: calibrated on measured peak RSS
+        weights = params * itemsize * (12 + opt_copies)
         train_act = cfg.batch_size * units * 6 * itemsize  # z, x̂, a and their gradients
         val_act = n_val * (layers[0][0] + 2 * cfg.width) * itemsize * 2  # eval + train mode
         probe = min(PROBE_MAX, n_val) * units * 2 * itemsize  # captured layers, diagnostics
