@@ -10,7 +10,7 @@ TORCH_INDEX ?=
 PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format unit app-tests browser bench clean help
+.PHONY: run test test-random lint format unit app-tests browser bench clean help
 
 help:
 	@echo "make run    - set up .venv and serve the app on http://localhost:$(PORT)"
@@ -41,6 +41,11 @@ format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 
 test: lint
+	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+
+# The same suite in a random order (pytest-randomly prints the seed; repeat an order with
+# PYTEST_ARGS=--randomly-seed=N): no test may depend on another.
+test-random: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(VENV)/.dev
