@@ -161,7 +161,7 @@ from bnlib.signals import sample_batches
 
 for m in (2, 8, 32, 128, 512):
     b = sample_batches("skewed", m, num_batches=1000, seed=0)   # (1000, m)
-    print(m, b.mean(axis=1).std(), 1 / np.sqrt(m))              # sd of the mean vs sigma/sqrt(m)
+    print(m, b.mean(axis=1).std(), 1 / np.sqrt(m))  # sd of the mean vs sigma/sqrt(m), sigma = 1
 """,
     """
 import torch
