@@ -1,7 +1,9 @@
 """Lesson 11's numpy side: what injected noise does to one unit's distribution after BN.
 
-Santurkar et al. (2018) added, after every BN layer and at every step, a random shift and
-scale per unit. Here the same noise model as the lab's `norm_noise`: the unit's
+Santurkar et al. (2018) added, after every BN layer, i.i.d. noise to every activation,
+with a non-zero mean and a non-unit variance redrawn at every step. This is a
+simplification: one random shift and scale per unit, shared by the batch, the same noise
+model as the lab's `norm_noise`. The unit's
 normalized values x_hat (mean 0, variance 1 in every batch) become
 x_hat * (1 + s) + t with s, t ~ N(0, noise^2) drawn fresh each step.
 """

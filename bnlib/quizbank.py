@@ -20,8 +20,10 @@ Pure python; no streamlit import.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +172,88 @@ def load_bank(directory: Path | str = BANK_DIR) -> list[Question]:
             seen[q.id] = path.name
             questions.append(q)
     return questions
+
+
+# --- near-duplicate stems ------------------------------------------------------------------
+# Two questions whose prompts say almost the same thing waste a quiz slot and show the
+# learner the same item twice. The checks are lexical: a prompt's stem (without the
+# "Answer as ..." format sentence numeric questions end with) is lowercased, split into
+# words and numbers, and common function words are dropped. A pair is too similar when
+# either measure reaches its threshold:
+#   - difflib's ratio of the two token sequences (word order matters): 0.80
+#   - Jaccard overlap of the two token sets (order ignored):              0.45
+# On the bank as it stood before the clean-up, copies such as ti-01/ref-01/gen-04 scored
+# ratio 0.91 to 0.99 and gen-07/ti-02 0.81, and reworded copies such as bz-02/gen-11 and
+# cv-01/gen-08 scored Jaccard 0.60 and 0.52. On the cleaned bank the highest values are a
+# ratio of 0.75 (alt-04/alt-09: the same renorm template, asking for r and for d) and a
+# Jaccard of 0.39 (sp-01/sp-02), so both thresholds sit between the two groups.
+RATIO_LIMIT = 0.80
+JACCARD_LIMIT = 0.45
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "is",
+        "and",
+        "or",
+        "for",
+        "with",
+        "what",
+        "which",
+        "does",
+        "do",
+        "it",
+        "its",
+        "by",
+        "on",
+        "at",
+        "as",
+        "be",
+        "that",
+        "this",
+        "from",
+        "after",
+        "before",
+        "how",
+        "are",
+        "one",
+        "your",
+        "you",
+    ]
+)
+
+
+def stem_tokens(prompt: str) -> list[str]:
+    """The content words and numbers of a prompt, without its format sentence."""
+    stem = re.sub(r" Answer as .*$", "", prompt)
+    words = re.findall(r"[a-z0-9_.]+", stem.lower().replace("\u2212", "-"))
+    return [w for w in words if w not in _STOP]
+
+
+def stem_similarity(a: str, b: str) -> tuple[float, float]:
+    """(difflib ratio of the token sequences, Jaccard overlap of the token sets)."""
+    ta, tb = stem_tokens(a), stem_tokens(b)
+    ratio = difflib.SequenceMatcher(None, " ".join(ta), " ".join(tb)).ratio()
+    union = set(ta) | set(tb)
+    jaccard = len(set(ta) & set(tb)) / len(union) if union else 1.0
+    return ratio, jaccard
+
+
+def similar_pairs(
+    bank: list[Question], ratio: float = RATIO_LIMIT, jaccard: float = JACCARD_LIMIT
+) -> list[tuple[str, str, float, float]]:
+    """Pairs of questions whose stems are too similar: (id, id, ratio, jaccard)."""
+    out = []
+    for i, qa in enumerate(bank):
+        for qb in bank[i + 1 :]:
+            r, j = stem_similarity(qa.prompt, qb.prompt)
+            if r >= ratio or j >= jaccard:
+                out.append((qa.id, qb.id, round(r, 3), round(j, 3)))
+    return out
 
 
 def for_lesson(bank: list[Question], lesson: str) -> list[Question]:

@@ -67,7 +67,8 @@ def explorer() -> None:
     if m == 1:
         st.warning(
             "m = 1: each batch is a single value. Its mean is the value itself and its "
-            "variance is 0, so training-mode BN would output 0 for every sample. See the end "
+            "variance is 0, so training-mode BN would output β (0 by default) for every "
+            "sample. See the end "
             "of the page for what PyTorch says."
         )
     chart(
@@ -133,16 +134,18 @@ st.markdown(
     "Small batches make normalization jittery: the same sample gets a different x̂ every step "
     "because its companions changed. Below roughly 8 to 16 samples that noise is large "
     "enough to hurt training (at m = 8 the mean wanders by σ/√8 ≈ 0.35σ). Very large "
-    "batches cost memory and give fewer updates per epoch. In practice one mini-batch is the "
-    "natural unit, and common batch sizes run from 64 to 1024; at 64 the mean's noise is "
-    "σ/8."
+    "batches cost memory and give fewer updates per epoch. Pooling statistics over many "
+    "batches would be steadier but stale: it would mix activations made by older weights, "
+    "and no gradient would flow through them. In practice one mini-batch is the natural "
+    "unit, and common batch sizes run from 64 to 1024; at 64 the mean's noise is σ/8."
 )
 
 st.subheader("A batch of one")
 st.markdown(
     "With m = 1 the batch mean is the sample itself, so x − μ_B = 0 and σ²_B = 0. Only ε keeps "
     "the division finite, and every output is exactly β: the layer has forgotten its input. "
-    "PyTorch refuses to do this in training mode; bnlib refuses with the same words:"
+    "PyTorch refuses to do this in training mode. bnlib refuses too; its message opens with "
+    "the same phrase as PyTorch's and then says why:"
 )
 st.code(batch_of_one_message(), language=None, wrap_lines=True)
 st.markdown(
@@ -158,14 +161,15 @@ from bnlib.signals import sample_batches
 
 for m in (2, 8, 32, 128, 512):
     b = sample_batches("skewed", m, num_batches=1000, seed=0)   # (1000, m)
-    print(m, b.mean(axis=1).std(), 1 / np.sqrt(m))              # sd of the mean vs sigma/sqrt(m)
+    print(m, b.mean(axis=1).std(), 1 / np.sqrt(m))  # sd of the mean vs sigma/sqrt(m), sigma = 1
 """,
     """
 import torch
 
 bn = torch.nn.BatchNorm1d(4)
 bn(torch.randn(1, 4))
-# ValueError: Expected more than 1 value per channel when training, got input size [1, 4]
+# ValueError: Expected more than 1 value per channel when training,
+#             got input size torch.Size([1, 4])
 bn.eval()
 bn(torch.randn(1, 4))      # fine: uses running_mean and running_var
 """,

@@ -198,9 +198,12 @@ def eval_demo(layer, seed: int) -> None:
     b.metric("eval mode: spread of outputs", f"{0.0:.3f}")
     st.markdown(
         "Other classic slips: evaluating before the running statistics have settled (start "
-        "of the stream above), test data from another distribution than the training data "
-        "(switch on drift: the running average lags behind), and in Keras confusing "
-        "`trainable=False` with `training=False` when fine-tuning."
+        "of the stream above); test data from another distribution than the training data, "
+        "which the stored statistics do not describe (switch on drift above for a relative: "
+        "when the data keep moving, the running average lags behind them); in TensorFlow 1, "
+        "a train op that did not depend on the `UPDATE_OPS` collection, which left the moving "
+        "averages at their initial 0 and 1; and in Keras confusing `trainable=False` with "
+        "`training=False` when fine-tuning."
     )
 
 

@@ -186,18 +186,31 @@ def walkthrough() -> None:
         "variance, through the mean) with their sum marked.",
     )
     dx = g["dx"][:, 0]
-    a, b = st.columns(2)
+    x_hat = cache.x_hat[:, 0]
+    # the exact value of the second sum: gamma * eps / (var + eps)^(3/2) * sum(dy * x_hat)
+    predicted = float(gamma) * float(eps) * inv**3 * float((dy[:, 0] * x_hat).sum())
+    a, b, c = st.columns(3)
     a.metric("Σ dx_i", f"{dx.sum():.1e}", help="Zero up to rounding (about 1e-16).")
     b.metric(
         "Σ dx_i · x̂_i",
-        f"{(dx * cache.x_hat[:, 0]).sum():.1e}",
-        help="Exactly 0 when ε = 0; with ε it is of the order ε/(σ²+ε) times the gradient.",
+        f"{(dx * x_hat).sum():.1e}",
+        help="Zero only when ε = 0; the next column gives its exact value.",
+    )
+    c.metric(
+        "γ·ε/(σ²_B+ε)^(3/2) · Σ dy_i·x̂_i",
+        f"{predicted:.1e}",
+        help="The exact value of Σ dx_i · x̂_i, from the compact formula below.",
     )
     st.markdown(
-        "Both sums vanish for every batch, γ and dy. The gradient can't move the batch's mean "
-        "or stretch its spread, because BN would undo either change on the next forward pass. "
-        f"The second sum is only zero when ε = 0: here ε/(σ² + ε) = {eps / (var + eps):.1e}, "
-        "and the sum is of that order. Set ε to 1e-8 and watch it shrink."
+        "The first sum is zero for every batch, γ, ε and dy: adding the same amount to every "
+        "input changes nothing after BN, so the gradient has no component along that shift. "
+        "The second is zero only when ε = 0. With ε > 0, stretching the batch does change x̂ "
+        "a little (its spread is √(σ²/(σ²+ε)), not 1), so a small component survives, and "
+        "the compact formula gives it exactly: γ·ε/(σ²+ε)^(3/2) · Σ dy_i·x̂_i, the third "
+        f"number above. Here ε/(σ² + ε) = {eps / (var + eps):.1e}. It grows with ε (at ε = 1 "
+        "it is no longer small) and when σ² is not much larger than ε; and because "
+        "Σ dy_i·x̂_i adds m terms, it tends to grow like √m for random dy. Set ε to 1e-8 "
+        "and watch it shrink a thousandfold."
     )
     # scale invariance, measured on this batch: x -> 10 x
     _, cache10 = forward(10.0 * x, float(gamma), BETA, float(eps))
@@ -210,8 +223,10 @@ def walkthrough() -> None:
         b.metric("dx(10·x) ÷ dx(x)", "n/a", help="Some dx is 0 (γ = 0 stops every gradient).")
     st.caption(
         "Scale the batch by 10: x̂ stays the same (up to ε) and the gradient shrinks tenfold. "
-        "A layer whose weights grow gets smaller gradients, one reason BN networks tolerate "
-        "larger learning rates."
+        "So if the weights feeding BN grow by a factor a, their gradient shrinks by 1/a and "
+        "each step changes them relatively less: their effective learning rate falls as they "
+        "grow (van Laarhoven, 2017). That steadies training at large learning rates; it does "
+        "not stop gradients from growing through many layers (Yang et al., 2019)."
     )
 
     st.subheader("Gradient check")
@@ -291,7 +306,10 @@ y, cache = forward(x, gamma=1.5, beta=0.25)
 dx, dgamma, dbeta = backward(dy, cache)          # compact formula
 steps = backward_steps(dy, cache)                # every node of the graph
 num = numerical_gradient(lambda v: forward(v, 1.5, 0.25)[0], x, dy)
-print(rel_error(dx, num), dx.sum(), (dx * cache.x_hat).sum())
+print(rel_error(dx, num), dx.sum())             # about 1e-11 and 1e-15: sum(dx) is always 0
+print((dx * cache.x_hat).sum())                  # -4.7e-05: not 0, because eps = 1e-5 > 0
+s = dy * cache.x_hat
+print(1.5 * 1e-5 / (cache.var + 1e-5) ** 1.5 * s.sum())   # the same -4.7e-05, exactly
 """,
     """
 import torch

@@ -114,18 +114,23 @@ explorer()
 st.markdown(
     """
 **What to notice.** With BN before the activation, the left column does not move when you
-change the weight scale or the bias offset: BN undoes both. Each unit gets mean 0 and
-variance 1, so tanh sees about 6% of its inputs in the flat tails, sigmoid almost none, and
-no ReLU unit can be dead (a unit with mean 0 always has some positive inputs).
+change the weight scale or the bias offset: BN undoes both. Here γ = 1 and β = 0, their
+values at initialization, so each unit gets mean 0 and variance 1: tanh sees about 7% of
+its inputs saturated (slope under 10% of its peak), sigmoid almost none, and no ReLU unit
+is dead (a batch centred on 0 with any spread has some positive values).
+That describes the start of training. Once γ and β are learned, the activation receives
+mean β and spread γ, and BN no longer guarantees anything: a learned β below about −2γ
+leaves a ReLU unit nearly silent (over 97% zeros for bell-shaped inputs), and with β/γ
+below −√(m − 1) no sample of a batch of m can get through, because no x̂ exceeds √(m − 1).
 
 With BN after, the activation gets z raw. Turn the weight scale up to 8 and about 73% of
 tanh's inputs land in the flat tails (sigmoid: about 50%). With ReLU and the bias offset at
--3, around 80% of the units output 0 for every image in the batch. BN after them cannot
+-3, about three quarters of the units output 0 for every image in the batch. BN after them cannot
 revive a dead unit: a column of zeros stays zeros.
 
 The after placement is not useless. Its output is centred (bottom right, mean 0), while
 ReLU after BN emits only non-negative values (bottom left, mean about 0.4). Some tasks
-train better one way, some the other; before is the safer default.
+train better one way, some the other; before is the more common choice, and the paper's.
 """
 )
 

@@ -154,7 +154,7 @@ would need {c} × {h} × {w} = **{c * h * w}** of each, every one estimated from
 {n} values at that spot. Worse, it would break the point of a convolution: the same
 stroke would be normalized differently depending on where in the image it sits. In this
 batch {zero} of the {c * h * w} positions never change at all (the blank margins of the
-digits), so a per-pixel BN would have nothing to divide by there.
+digits), so a per-pixel BN would have no spread to divide by there, only eps.
 """
     )
 

@@ -244,7 +244,7 @@ def sweep_section() -> None:
 
 sweep_section()
 why_box(
-    "With 2 samples, each normalized value is close to +1 or -1 whatever the input, and "
+    "With 2 samples, each normalized value is +1 or -1 (up to eps) whatever the input, and "
     "the running averages that inference uses are built from those wild estimates. Group "
     "and layer norm compute everything inside one sample, so the batch size does not enter."
 )
@@ -370,9 +370,9 @@ def online_section() -> None:
 online_section()
 st.caption(
     "The real method also corrects the backward pass so gradients stay normalized; this "
-    "demo shows the forward statistics only. Weight normalization is another batch-free "
-    "option: it rewrites each weight vector as a length times a direction and never looks "
-    "at activations."
+    "demo shows the forward statistics only. Weight normalization (Salimans and Kingma, "
+    "2016) is another batch-free option: it rewrites each weight vector as a length times "
+    "a direction and never looks at activations."
 )
 
 st.header("When to use what")

@@ -57,9 +57,10 @@ st.markdown(
     f"""
 Ioffe and Szegedy (2015) explained BN with {term("internal covariate shift")}: every
 layer's inputs keep moving as earlier layers learn, and BN holds them still. Lesson 1
-showed the percentile bands standing still. But *is that why it trains faster*?
-Santurkar, Tsipras, Ilyas and Madry (2018) tested the story with two experiments. You can
-rerun both here, on the digits MLP (3 hidden ReLU layers of 100 units).
+showed BN resetting each unit's centre and spread at every batch. But *is that why it
+trains faster*? Santurkar, Tsipras, Ilyas and Madry (2018) tested the story. You can rerun
+simplified versions of two of their experiments here, on the digits MLP (3 hidden ReLU
+layers of 100 units).
 """
 )
 
@@ -68,7 +69,10 @@ st.markdown(
     """
 After every BN layer, give each unit a fresh random scale and shift at **every** training
 step. Its distribution now jumps around more than it would without BN at all. If steady
-distributions were the secret, this net should train badly.
+distributions were the secret, this net should train badly. This is a simplification of
+Santurkar et al.'s (2018) version: they add i.i.d. noise to every single activation, drawn
+with a non-zero mean and a non-unit variance that are themselves redrawn at each step;
+here one random scale and one shift are shared by all samples of a unit.
 """
 )
 st.latex(
@@ -231,14 +235,17 @@ explain(
     beginner="""
 Nobody has a complete answer yet. Here is where things stand:
 
-- **Covariate shift** was the first story. Experiment 1 shows it cannot be the whole
-  story: a net whose distributions jump around every step still trains about as well.
-- **A smoother landscape** is the explanation most researchers accept today. Experiment 2
-  shows the loss changing less along each step with BN, which is what lets bigger learning
-  rates work.
-- **Other effects** add to it: BN makes a layer's output ignore the scale of its weights,
-  so the weights' length acts like an automatic learning-rate schedule; and batch noise
-  regularizes a little.
+- **Covariate shift** was the first story (Ioffe and Szegedy, 2015). Santurkar et al.'s
+  (2018) noise experiment argues it cannot be the whole story: their nets whose
+  distributions jumped around every step still trained about as well.
+- **A smoother landscape** (Santurkar et al., 2018) is the best-supported single account,
+  and it is still debated. Experiment 2 shows the loss changing less along each step with
+  BN; that is one proposed reason bigger learning rates work. In our runs the third
+  measure, beta-smoothness, did not improve with BN.
+- **Other accounts** compete and add to it: BN makes a layer's output ignore the scale of
+  its weights, so the weights' length acts like an automatic learning-rate schedule (Arora
+  et al., 2019); BN is what makes large learning rates usable, and those help most
+  (Bjorck et al., 2018); and batch noise regularizes a little.
 """,
     expert="""
 The mechanism is still debated.
@@ -247,13 +254,22 @@ The mechanism is still debated.
   experiment, and by Santurkar et al.'s finding that BN nets can show *more* shift under a
   gradient-based definition of it.
 - **Smoothing** (Santurkar et al. 2018): smaller Lipschitz constants of the loss and its
-  gradient in the normalized reparametrization; the most widely accepted part. Our
-  beta-smoothness numbers show how sensitive such measurements are to scale and
-  initialization.
-- **Scale invariance**: BN(aWu) = BN(Wu), so the gradient shrinks as 1/a when weights
-  grow; with weight decay this gives an effective learning rate that adapts itself.
-- **Regularization** from batch noise, and the effect on the conditioning of the
-  Hessian, are further pieces. None alone explains everything.
+  gradient in the normalized reparametrization. The best-supported single account, still
+  debated. Our beta-smoothness numbers (slightly *worse* with BN) show how sensitive such
+  measurements are to scale and initialization.
+- **Large learning rates** (Bjorck et al. 2018): BN's main gift is that it permits large
+  steps, whose noise helps generalization; without BN, activations and gradients grow
+  with depth and such steps diverge.
+- **Length-direction decoupling** (Kohler et al. 2019): BN splits each weight vector's
+  length from its direction, which provably speeds up optimization in some settings.
+- **Scale invariance and auto rate-tuning**: BN(aWu) = BN(Wu), so the gradient shrinks as
+  1/a when weights grow; with weight decay this gives an effective learning rate that adapts
+  itself (van Laarhoven 2017), and gradient descent converges without tuning the rate of
+  the scale-invariant weights (Arora et al. 2019).
+- **Not a cure for depth**: a mean-field analysis (Yang et al. 2019) shows that deep BN nets
+  without skip connections have exploding gradients at initialization.
+- **Regularization** from batch noise, and the removal of large outlier eigenvalues of the
+  Hessian (Ghorbani et al. 2019), are further pieces. None alone explains everything.
 """,
 )
 

@@ -61,6 +61,12 @@ def _band_traces(steps, band, color, name):
     return [lo, hi, mid]
 
 
+def _slope_share(z: float) -> float:
+    """sigmoid'(z) as a share of its peak 0.25."""
+    s = 1.0 / (1.0 + np.exp(-z))
+    return float(s * (1.0 - s) / 0.25)
+
+
 def shift_bands_figure(
     steps: np.ndarray,
     band_no_bn: np.ndarray,
@@ -70,7 +76,8 @@ def shift_bands_figure(
     height: int = 380,
 ) -> go.Figure:
     """Two panels side by side: the percentile band of one sigmoid input over training,
-    without BN (left) and with BN (right). Shaded: |z| > flat, where the sigmoid is flat.
+    without BN (left) and with BN (right). Shaded: |z| > flat, where the sigmoid's slope has
+    fallen below sigmoid'(flat) / 0.25 of its peak (42% at flat = 2).
 
     steps: (K,); band_*: (K, 3) 15/50/85th percentiles; current: the step index to mark.
     """
@@ -105,7 +112,8 @@ def shift_bands_figure(
         axis_update(fig, ax, x=dict(title_text="training step"), y=dict(range=[-lim, lim]))
     fig.update_layout(shapes=shapes, yaxis_title_text="sigmoid input z")
     fig.add_annotation(
-        text=f"shaded: |z| > {flat:g}, the sigmoid's flat tails", xref="paper", yref="paper",
+        text=f"shaded: |z| > {flat:g}, the low-slope zone (slope under "
+        f"{_slope_share(flat):.0%} of its peak)", xref="paper", yref="paper",
         x=1.0, y=1.12, showarrow=False, xanchor="right", font=dict(size=11),
     )  # fmt: skip
     return styled(fig, "", height, legend=True)

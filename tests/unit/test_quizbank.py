@@ -10,7 +10,18 @@ import numpy as np
 import pytest
 
 from bnlib import batchnorm as bn
-from bnlib.quizbank import Question, QuizBankError, draw, for_lesson, load_bank
+from bnlib.quizbank import (
+    JACCARD_LIMIT,
+    RATIO_LIMIT,
+    Question,
+    QuizBankError,
+    draw,
+    for_lesson,
+    load_bank,
+    similar_pairs,
+    stem_similarity,
+    stem_tokens,
+)
 
 GOOD = {
     "id": "t-01",
@@ -151,7 +162,7 @@ def test_our_files_have_every_kind_and_several_numeric():
 
 
 def _check(qid: str, value: float):
-    q = _ours()[qid]
+    q = {q.id: q for q in load_bank()}[qid]
     assert abs(value - q.answer) <= q.tolerance, f"{qid}: computed {value}, bank says {q.answer}"
 
 
@@ -159,24 +170,108 @@ def test_numeric_answers_recomputed():
     x = np.array([[2.0], [4.0], [6.0], [8.0]])  # (m, 1)
     y, _ = bn.forward(x, eps=1e-12)  # eps ignored, as the question says
     _check("gen-01", float(y[3, 0]))
-    p = 0.2
-    sig = np.r_[np.ones(2), np.zeros(8)]  # fraction p at the high level
-    _check("gen-03", float(((sig - sig.mean()) / sig.std())[0]))
+    p = 0.1
+    sig = np.r_[np.ones(1), np.zeros(9)]  # on 10% of the time
+    _check("sp-01", float(((sig - sig.mean()) / sig.std())[0]))
+    _check("sp-02", float(((sig - sig.mean()) / sig.std())[-1]))
     assert math.isclose(float(((sig - sig.mean()) / sig.std())[-1]), -math.sqrt(p / (1 - p)))
-    _check("gen-04", bn.keras_to_torch_momentum(0.99))
+    _check("ti-01", bn.keras_to_torch_momentum(0.95))
     layer = bn.BatchNorm(1, momentum=0.1)
     batch = np.array([[-1.0], [-1.0], [1.0], [1.0]]) * math.sqrt(3.0)  # (4, 1), biased var 3
     assert math.isclose(float(batch.var()), 3.0)
     layer.forward(batch)
     _check("gen-05", float(layer.running_var[0]))
-    a, b = bn.fold(np.array([2.0]), np.array([1.0]), np.array([3.0]), np.array([4.0]), eps=1e-12)
-    _check("gen-06", float(a[0] * 5 + b[0]))
+    # folds with eps that matters
+    a, b = bn.fold(np.array([1.5]), np.array([0.2]), np.array([2.0]), np.array([4e-4]), eps=1e-4)
+    _check("gen-19", float(a[0] * 2.01 + b[0]))
+    a, b = bn.fold(np.array([1.0]), np.array([0.0]), np.array([4.0]), np.array([8.99]), eps=0.01)
+    w, c = 3.0, 1.0  # the layer z = 3x + 1 before BN
+    _check("gen-20", float(a[0] * c + b[0]))
+    assert math.isclose(float(a[0] * w), 1.0)
+    # sum(dx * x_hat) in closed form, checked against the backward pass, then the question
     rng = np.random.default_rng(0)
-    _, cache = bn.forward(rng.normal(size=(4, 1)), eps=1e-5)
-    dx, _, _ = bn.backward(np.array([[1.0], [2.0], [3.0], [4.0]]), cache)
-    _check("gen-09", float(dx.sum()))
-    _check("gen-10", math.sqrt(64 / 16))
+    xb, dy, gamma, eps = rng.normal(size=(6, 1)), rng.normal(size=(6, 1)), 1.7, 0.3
+    _, cache = bn.forward(xb, gamma=gamma, eps=eps)
+    dx, _, _ = bn.backward(dy, cache)
+    closed = gamma * eps / (cache.var[0] + eps) ** 1.5 * float((dy * cache.x_hat).sum())
+    assert math.isclose(float((dx * cache.x_hat).sum()), closed, rel_tol=1e-9)
+    assert abs(float(dx.sum())) < 1e-12
+    _check("gen-27", 1.0 * 0.01 / (0.99 + 0.01) ** 1.5 * 2.0)
+    _check("gen-23", 4096 / 128)
+    _check("bz-01", 0.5 / math.sqrt(64 / 16))
     _check("alt-02", 34.7 - 24.1)
     _check("alt-04", min(max(2.0 / 0.5, 1 / 3), 3))
     _check("alt-05", 0.9 * 1.0 + 0.1 * 5.0)
+    _check("alt-09", min(max((1.0 - 0.4) / 0.3, -5.0), 5.0))
+    _check("lab-02", 31.0 / 2.1)  # Ioffe and Szegedy: 31M steps for Inception, 2.1M for BN-x5
     _check("why-04", max(0.6 / (0.5 * 0.4), 1.0 / (1.0 * 0.4)))
+
+
+def test_numeric_prompts_state_format_and_tolerance():
+    for q in load_bank():
+        if q.kind != "numeric":
+            continue
+        if q.tolerance == 0:
+            assert "only the exact value counts" in q.prompt, q.id
+            assert float(q.answer).is_integer(), q.id
+        else:
+            assert f"within ±{q.tolerance:g} count" in q.prompt, q.id
+
+
+# --- near-duplicates ----------------------------------------------------------------------------
+def test_no_two_stems_are_too_similar():
+    pairs = similar_pairs(load_bank())
+    assert not pairs, f"near-duplicate questions (id, id, ratio, jaccard): {pairs}"
+
+
+# Stems from the bank before the clean-up, in pairs that asked the same thing twice.
+OLD_DUPLICATES = [
+    (
+        "A Keras model uses BatchNormalization(momentum=0.95). What momentum gives the same "
+        "running average in PyTorch's nn.BatchNorm1d?",
+        "A Keras model uses BatchNormalization(momentum=0.95). What momentum gives the same "
+        "running averages in PyTorch?",
+    ),
+    (
+        "A Keras model uses BatchNormalization(momentum=0.99). What momentum gives the same "
+        "running averages in PyTorch's nn.BatchNorm1d?",
+        "A Keras model uses BatchNormalization(momentum=0.95). What momentum gives the same "
+        "running average in PyTorch's nn.BatchNorm1d?",
+    ),
+    (
+        "After training, a colleague gets different predictions for the same image depending "
+        "on which other images are in the batch. What was most likely forgotten?",
+        "A model gives different predictions for the same image depending on which other "
+        "images are in the batch. What is the most likely cause?",
+    ),
+    (
+        "What happens if a BatchNorm1d layer in training mode gets a batch of a single sample?",
+        "What happens with a batch of a single sample in training mode?",
+    ),
+    (
+        "A conv layer outputs feature maps of shape (N, C, H, W) = (32, 64, 14, 14). How many "
+        "running means does the BatchNorm2d after it keep?",
+        "nn.BatchNorm2d is applied to activations of shape (32, 64, 28, 28) = (N, C, H, W). "
+        "How many running means does it keep?",
+    ),
+]
+
+
+def _bank_of(prompts):
+    return [Question(f"q{i}", "x", "single", p, "e", ("a", "b"), 0) for i, p in enumerate(prompts)]
+
+
+@pytest.mark.parametrize("pair", OLD_DUPLICATES, ids=range(len(OLD_DUPLICATES)))
+def test_similarity_check_flags_the_old_duplicates(pair):
+    assert similar_pairs(_bank_of(pair)), stem_similarity(*pair)
+
+
+def test_similarity_check_ignores_the_format_sentence_and_a_shared_template():
+    a = "What is x? Answer as a decimal number; answers within ±0.01 count."
+    b = "Where is the mode of y? Answer as a decimal number; answers within ±0.01 count."
+    assert stem_tokens(a) == ["x"]
+    assert not similar_pairs(_bank_of([a, b]))
+    # same renorm template, different quantity: below both limits (0.75 and 0.29)
+    bank = {q.id: q for q in load_bank()}
+    ratio, jaccard = stem_similarity(bank["alt-04"].prompt, bank["alt-09"].prompt)
+    assert ratio < RATIO_LIMIT and jaccard < JACCARD_LIMIT

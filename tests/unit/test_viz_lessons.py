@@ -85,7 +85,7 @@ def test_shift_bands_figure_two_panels_with_shaded_tails():
     fig = lessons.shift_bands_figure(steps, _bands(), _bands() / 3, current=4, flat=2.0)
     titles = annotation_texts(fig)
     assert "Without BN" in titles and "With BN" in titles
-    assert any("flat tails" in t for t in titles)
+    assert any("low-slope zone (slope under 42% of its peak)" in t for t in titles)
     fills = [t for t in fig.data if t.fill == "tonexty"]
     assert len(fills) == 2  # one band per panel
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
