@@ -500,3 +500,16 @@ def test_make_test_runs_the_image_test_when_ci_is_set():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     assert "-m 'not image'" in pyproject["ini_options"]["addopts"]
     assert any(m.startswith("image:") for m in pyproject["ini_options"]["markers"])
+
+
+def test_class_sizing_is_documented_in_readme_and_guide():
+    readme = (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "self-hosting.md").read_text()
+    for text in (readme, guide):
+        section = text.split("## Running it for a class", 1)
+        assert len(section) == 2, "no 'Running it for a class' section"
+        body = section[1].split("\n## ", 1)[0]
+        for topic in ("students", "BNLAB_LAB_SLOTS", "BNLAB_COOKIE_SECRET", "restart"):
+            assert topic in body, topic
+        # Sized from measured server CPU per slider move and per training run.
+        assert re.search(r"\d+ ms", body) and re.search(r"\d+ s\b", body)
