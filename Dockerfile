@@ -11,11 +11,21 @@
 # Versions come from requirements.txt (pinned); torch's version is the one pinned there,
 # fetched from TORCH_INDEX so that the default image carries the small CPU-only wheel.
 # See docs/self-hosting.md.
+#
+# Build arguments for builders without access to Docker Hub or PyPI's torch index (the
+# image test, tests/deploy/test_image.py, uses both):
+#   BASE_IMAGE        a Debian bookworm image with python3.11, venv, pip and `python` on
+#                     PATH, used for both stages (default: the official slim image)
+#   TORCH_FIND_LINKS  a folder inside the build (e.g. mounted with --volume) that holds
+#                     the pinned torch wheel; torch is then installed from it alone and
+#                     TORCH_INDEX is not used (torch's own dependencies come from PyPI)
+ARG BASE_IMAGE=python:3.11.14-slim-bookworm
 
 # ---- build: a virtualenv with the pinned requirements -------------------------------
-FROM python:3.11.14-slim-bookworm AS build
+FROM ${BASE_IMAGE} AS build
 
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+ARG TORCH_FIND_LINKS=
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
@@ -23,17 +33,22 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 WORKDIR /src
 COPY requirements.txt ./
-# torch first, from TORCH_INDEX (CPU wheel by default); then everything else from PyPI,
-# where the already installed torch satisfies its pin. Fails the build if torch is not
-# the pinned version.
+# torch first, from TORCH_INDEX (CPU wheel by default) or from the wheel folder
+# TORCH_FIND_LINKS; then everything else from PyPI, where the already installed torch
+# satisfies its pin. Fails the build if torch is not the pinned version.
 RUN torch_pin="$(grep -E '^torch==' requirements.txt)" \
  && test -n "$torch_pin" \
- && pip install --index-url "$TORCH_INDEX" "$torch_pin" \
+ && if [ -n "$TORCH_FIND_LINKS" ]; then \
+        pip install --no-index --no-deps --find-links "$TORCH_FIND_LINKS" "$torch_pin"; \
+    else \
+        pip install --index-url "$TORCH_INDEX" "$torch_pin"; \
+    fi \
  && pip install -r requirements.txt \
+ && pip check \
  && python -c "import torch, streamlit; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'streamlit', streamlit.__version__)"
 
 # ---- runtime -------------------------------------------------------------------------
-FROM python:3.11.14-slim-bookworm
+FROM ${BASE_IMAGE}
 
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 LABEL org.opencontainers.image.title="Batch Norm Lab" \

@@ -10,11 +10,13 @@ TORCH_INDEX ?=
 PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-random lint format unit app-tests browser bench clean help
+.PHONY: run test test-random test-image lint format unit app-tests browser bench clean help
 
 help:
 	@echo "make run    - set up .venv and serve the app on http://localhost:$(PORT)"
 	@echo "make test   - set up .venv (with dev tools), lint, and run the whole test suite"
+	@echo "              (with CI set, also make test-image)"
+	@echo "make test-image - build and run the Docker image with buildah (root, buildah, mmdebstrap)"
 	@echo "make bench  - run the benchmarks and print their ratios"
 
 $(PY):
@@ -42,11 +44,19 @@ format: $(VENV)/.dev
 
 test: lint
 	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+ifneq ($(CI),)
+	$(MAKE) test-image
+endif
 
 # The same suite in a random order (pytest-randomly prints the seed; repeat an order with
 # PYTEST_ARGS=--randomly-seed=N): no test may depend on another.
 test-random: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The real image, built with buildah and run (tests/deploy/test_image.py); plain pytest
+# leaves it out. Where BNLAB_REQUIRE_IMAGE=1, missing tools fail it instead of skipping.
+test-image: $(VENV)/.dev
+	$(PY) -m pytest -p no:randomly -m image tests/deploy/test_image.py $(PYTEST_ARGS)
 
 unit: $(VENV)/.dev
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

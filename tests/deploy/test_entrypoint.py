@@ -8,14 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from deploy_helpers import ROOT, free_port, http_get, start_app
 
 HEALTHCHECK = ROOT / "deploy" / "healthcheck.py"
 
 
-def run_healthcheck(port: int) -> subprocess.CompletedProcess:
+def run_healthcheck(port: int | str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(HEALTHCHECK)],
+        [sys.executable, str(HEALTHCHECK), *args],
         env={**os.environ, "BNLAB_PORT": str(port)},
         capture_output=True,
         text=True,
@@ -49,6 +50,28 @@ def test_healthcheck_fails_when_nothing_listens():
     res = run_healthcheck(free_port())
     assert res.returncode == 1
     assert "unhealthy" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("env_port", "args", "named"),
+    [
+        ("8501", ["abc"], "PORT"),
+        ("8501", ["0"], "PORT"),
+        ("8501", ["65536"], "PORT"),
+        ("8501", ["-1"], "PORT"),
+        ("8501", [""], "PORT"),
+        ("8501", ["1", "2"], "at most one argument"),
+        ("abc", [], "BNLAB_PORT"),
+        ("", [], "BNLAB_PORT"),
+    ],
+)
+def test_healthcheck_bad_port_gets_a_message_not_a_traceback(env_port, args, named):
+    res = run_healthcheck(env_port, *args)
+    # 1 = unhealthy (Docker reserves 2); one short message that names the bad input.
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr, res.stderr
+    assert named in res.stderr and "usage: healthcheck.py [PORT]" in res.stderr, res.stderr
+    assert len(res.stderr.splitlines()) == 2, res.stderr
 
 
 def test_replica_refuses_to_start_without_a_shared_cookie_secret(tmp_path):

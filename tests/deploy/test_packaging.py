@@ -53,10 +53,22 @@ def final_stage() -> list[tuple[str, str]]:
     return ins[last_from:]
 
 
+def arg_defaults() -> dict[str, str]:
+    return {
+        a.split("=", 1)[0]: a.split("=", 1)[1] for w, a in instructions() if w == "ARG" and "=" in a
+    }
+
+
 def test_base_images_are_pinned_slim_python_311():
     froms = [args.split()[0] for w, args in instructions() if w == "FROM"]
     assert froms, "no FROM"
+    defaults = arg_defaults()
     for image in froms:
+        # A build argument (BASE_IMAGE, for builders that cannot pull from Docker Hub)
+        # whose default is the official image.
+        m = re.fullmatch(r"\$\{?(\w+)\}?", image)
+        if m:
+            image = defaults.get(m.group(1), "")
         assert re.fullmatch(r"python:3\.11\.\d+-slim(-[a-z]+)?", image), (
             f"base image {image!r} must pin an exact Python 3.11.x slim tag"
         )
@@ -96,12 +108,12 @@ def test_entrypoint_is_the_repo_start_script():
 
 
 def test_cpu_torch_by_default_and_cuda_by_build_arg():
-    args = {
-        a.split("=", 1)[0]: a.split("=", 1)[1] for w, a in instructions() if w == "ARG" and "=" in a
-    }
+    args = arg_defaults()
     assert args.get("TORCH_INDEX") == "https://download.pytorch.org/whl/cpu"
+    assert args.get("TORCH_FIND_LINKS") == "", "a local wheel folder only on request"
     runs = " ".join(a for w, a in instructions() if w == "RUN")
     assert '--index-url "$TORCH_INDEX"' in runs, "torch must come from TORCH_INDEX"
+    assert '--no-index --no-deps --find-links "$TORCH_FIND_LINKS"' in runs
     assert "-r requirements.txt" in runs
 
 
@@ -216,8 +228,94 @@ def test_compose_app_service_restarts_and_health_checks(compose):
     assert "profiles" not in app, "the plain service must start without a profile"
     assert app["restart"] in {"always", "unless-stopped"}
     assert "deploy/healthcheck.py" in " ".join(app["healthcheck"]["test"])
-    assert any(str(p).endswith(":8501") for p in app["ports"])
     assert app["build"]["args"]["TORCH_INDEX"].endswith("/whl/cpu")
+    # Visitors come in on 8501, through the proxy.
+    proxy = compose["services"]["proxy"]
+    assert "profiles" not in proxy
+    assert "8501:80" in [str(p) for p in proxy["ports"]]
+
+
+UPSTREAM_MOUNT = "/etc/nginx/bnlab-upstreams.conf"
+
+
+def proxies_by_profile(compose: dict) -> dict[str, tuple[dict, list[str]]]:
+    """profile ("" = default) -> (its nginx service, the app services its upstreams name)."""
+    out = {}
+    for svc in compose["services"].values():
+        if not str(svc.get("image", "")).startswith("nginx:"):
+            continue
+        mounts = dict(v.split(":")[:2][::-1] for v in svc["volumes"])
+        assert mounts.get("/etc/nginx/conf.d/default.conf") == "./deploy/nginx/batch-norm-lab.conf"
+        upstreams = (ROOT / mounts[UPSTREAM_MOUNT]).read_text()
+        servers = re.findall(r"^\s*server\s+([\w.-]+):8501\b", upstreams, re.M)
+        (profile,) = svc.get("profiles", [""])
+        assert profile not in out, f"two proxies for profile {profile!r}"
+        out[profile] = (svc, servers)
+    return out
+
+
+def test_compose_no_app_port_is_public_only_the_proxy(compose):
+    """Streamlit answers /_stcore/metrics (sessions, caches) to anyone who reaches its
+    port; nginx blocks it. So no app container publishes its port: each profile's nginx
+    is the only way in, and its upstreams are exactly that profile's app services."""
+    services = compose["services"]
+    apps = {n: s for n, s in services.items() if "build" in s}
+    for name, svc in apps.items():
+        assert not svc.get("ports"), f"{name} publishes {svc['ports']}: past the proxy"
+        assert "8501" in [str(p) for p in svc.get("expose", [])], name
+        assert svc["environment"].get("BNLAB_ADDRESS", "0.0.0.0") != "127.0.0.1", (
+            f"{name}: the proxy reaches it over the compose network"
+        )
+    proxies = proxies_by_profile(compose)
+    for profile in {s.get("profiles", [""])[0] for s in apps.values()}:
+        assert profile in proxies, f"profile {profile!r} has apps but no proxy"
+        _, servers = proxies[profile]
+        same_profile = {n for n, s in apps.items() if s.get("profiles", [""])[0] == profile}
+        assert sorted(servers) == sorted(same_profile), (profile, servers)
+    published = sorted(str(p).split(":")[0] for svc, _ in proxies.values() for p in svc["ports"])
+    assert published == ["8080", "8501", "8502"], published
+    site = re.sub(r"#.*", "", NGINX_SITE.read_text())
+    assert re.search(r"location \^~ /_stcore/metrics\s*\{\s*return 40[34];", site)
+    assert f"include {UPSTREAM_MOUNT};" in site
+
+
+# What one app process needs (docs/self-hosting.md, "Running it for a class"): about
+# 0.5 GB and one core for itself (Streamlit, sessions, page reruns), plus per training
+# slot one core (a training is one torch thread) and its memory budget of 1 GB.
+PROCESS_GB, SLOT_GB = 0.5, 1.0
+
+
+def default_of(value) -> str:
+    """The value compose uses when no variable is set: ${VAR:-default} -> default."""
+    m = re.fullmatch(r"\$\{\w+:-([^}]*)\}", str(value))
+    return m.group(1) if m else str(value)
+
+
+def gigabytes(value) -> float:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([kmg]?)b?", default_of(value).lower())
+    assert m, value
+    return float(m.group(1)) * {"": 1e-9, "k": 1e-6, "m": 1e-3, "g": 1.0}[m.group(2)]
+
+
+def test_compose_resource_limits_fit_the_training_slots(compose):
+    for name, svc in compose["services"].items():
+        for key in ("mem_limit", "pids_limit", "cpus"):
+            assert key in svc, f"{name} has no {key}"
+        assert 32 <= int(svc["pids_limit"]) <= 4096, name
+        if "build" not in svc:
+            continue
+        # The slot count is set, not left to the core count the process sees (which
+        # is the host's, not the cpus limit), and the limits leave room for every slot.
+        slots = int(default_of(svc["environment"]["BNLAB_LAB_SLOTS"]))
+        cpus = float(default_of(svc["cpus"]))
+        assert slots >= 1 and cpus >= slots + 1, f"{name}: {slots} slots on {cpus} cpus"
+        need = PROCESS_GB + slots * SLOT_GB
+        assert gigabytes(svc["mem_limit"]) >= need, f"{name}: mem_limit under {need} GB"
+        assert int(svc["pids_limit"]) >= 256, f"{name}: threads for sessions and trainings"
+    # The docs explain the same rule.
+    doc = (ROOT / "docs" / "self-hosting.md").read_text()
+    for word in ("mem_limit", "pids_limit", "cpus", "BNLAB_LAB_SLOTS", "BNLAB_MEM_LIMIT"):
+        assert word in doc, word
 
 
 def test_compose_gpu_profile_reserves_nvidia_gpus(compose):
@@ -240,10 +338,7 @@ def test_compose_scale_profile_matches_the_proxy_config(compose):
         assert env["BNLAB_REPLICA"] == "1", name
         # The same cookie secret everywhere, supplied at run time, never in the file.
         assert env["STREAMLIT_SERVER_COOKIE_SECRET"].startswith("${"), name
-    (proxy,) = proxies.values()
-    mounts = [v.split(":")[0] for v in proxy["volumes"]]
-    assert "./deploy/nginx/batch-norm-lab.conf" in mounts
-    servers = re.findall(r"^\s*server\s+([\w.-]+):8501\b", NGINX_SITE.read_text(), re.M)
+    _, servers = proxies_by_profile(compose)["scale"]
     assert sorted(servers) == sorted(replicas), "nginx upstreams must name the replicas"
 
 
@@ -292,6 +387,31 @@ def test_nginx_site_sticky_websockets_metrics_timeouts():
     body_mb = int(re.search(r"client_max_body_size\s+(\d+)m", text).group(1))
     upload_mb = tomllib.loads(CONFIG.read_text())["server"]["maxUploadSize"]
     assert body_mb >= upload_mb
+
+
+def test_nginx_site_refuses_framing_and_limits_requests():
+    text = re.sub(r"#.*", "", NGINX_SITE.read_text())
+    server = text[text.index("server {") :]
+    # Sent on every answer (also 403/429), at server level so every location has them.
+    assert re.search(r"add_header X-Frame-Options (SAMEORIGIN|DENY) always;", server)
+    assert re.search(
+        r"add_header Content-Security-Policy \"frame-ancestors [^\"]+\" always;", server
+    )
+    assert not re.search(r"location[^{]*\{[^}]*add_header", server), (
+        "an add_header in a location drops the server's headers there"
+    )
+    zones = dict(
+        re.findall(r"limit_req_zone \$binary_remote_addr zone=(\w+):\d+m rate=(\d+)r/s;", text)
+    )
+    assert {"bnlab_req", "bnlab_upload"} <= set(zones)
+    assert re.search(r"limit_conn_zone \$binary_remote_addr zone=bnlab_addr:\d+m;", text)
+    head = server.split("location")[0]
+    assert re.search(r"limit_req zone=bnlab_req burst=\d+", head)
+    assert re.search(r"limit_conn bnlab_addr \d+;", head)
+    assert "limit_req_status 429;" in head and "limit_conn_status 429;" in head
+    upload = location_block(text, "/_stcore/upload_file")
+    assert "limit_req zone=bnlab_upload" in upload
+    assert int(zones["bnlab_upload"]) < int(zones["bnlab_req"])
 
 
 def test_nginx_accepts_the_rendered_config(nginx_bin, tmp_path):
@@ -354,3 +474,42 @@ def test_missing_tool_skips_locally_and_fails_when_required(monkeypatch):
     with pytest.raises(pytest.fail.Exception, match="requires it"):
         require("nginx", False, "BNLAB_REQUIRE_NGINX", "apt-get install nginx")
     require("nginx", True, "BNLAB_REQUIRE_NGINX", "")  # present: nothing happens
+
+
+# ---- the image test runs in CI ---------------------------------------------------------
+
+
+def make_dry_run(ci: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"CI", "MAKEFLAGS", "MAKELEVEL"}}
+    res = subprocess.run(
+        ["make", "-n", "test", f"CI={ci}"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def test_make_test_runs_the_image_test_when_ci_is_set():
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    assert "pytest -m image tests/deploy/test_image.py" in make_dry_run("1")
+    assert "-m image" not in make_dry_run("")
+    ci = (ROOT / ".ci" / "run").read_text()
+    for needed in ("buildah", "mmdebstrap", "export BNLAB_REQUIRE_IMAGE=1", 'export CI="${CI:-1}"'):
+        assert needed in ci, needed
+    # Plain pytest leaves the image test out; `-m image` selects it.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+    assert "-m 'not image'" in pyproject["ini_options"]["addopts"]
+    assert any(m.startswith("image:") for m in pyproject["ini_options"]["markers"])
+
+
+def test_class_sizing_is_documented_in_readme_and_guide():
+    readme = (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "self-hosting.md").read_text()
+    for text in (readme, guide):
+        section = text.split("## Running it for a class", 1)
+        assert len(section) == 2, "no 'Running it for a class' section"
+        body = section[1].split("\n## ", 1)[0]
+        for topic in ("students", "BNLAB_LAB_SLOTS", "BNLAB_COOKIE_SECRET", "restart"):
+            assert topic in body, topic
+        # Sized from measured server CPU per slider move and per training run.
+        assert re.search(r"\d+ ms", body) and re.search(r"\d+ s\b", body)

@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -118,6 +122,79 @@ def test_metrics_would_be_public_without_the_proxy(cluster):
     # Why the block matters: the app itself answers, so the proxy is what protects it.
     status, _, _ = http_get(f"{cluster.apps[0].url}/_stcore/metrics")
     assert status == 200
+
+
+FRAME_HEADERS = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
+
+
+@pytest.mark.parametrize("path", ["/", "/covariate-shift", "/_stcore/health", "/_stcore/metrics"])
+def test_other_sites_may_not_frame_the_app(cluster, path):
+    status, _, headers = http_get(cluster.url + path)
+    assert status in {200, 403}, (path, status)
+    for name, value in FRAME_HEADERS.items():
+        assert headers.get(name) == value, (path, name, headers.get(name))
+
+
+@pytest.fixture
+def own_nginx(cluster, tmp_path) -> Iterator[Nginx]:
+    """A second nginx with the same config in front of the same apps: its rate-limit
+    counters are its own, so flooding it leaves the shared proxy's untouched."""
+    binary = nginx_binary()
+    assert binary is not None
+    nginx = write_nginx(binary, tmp_path / "nginx", [a.port for a in cluster.apps])
+    nginx.proc = subprocess.Popen(
+        nginx.cmd(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        wait_healthy(nginx.url, nginx.proc, nginx.prefix / "error.log", 30)
+        yield nginx
+    finally:
+        stop(nginx.proc)
+
+
+def flood(url: str, n: int, method: str = "GET", workers: int = 40) -> Counter:
+    """Send n requests from this one address as fast as `workers` threads can."""
+
+    def one(_: int) -> int:
+        req = urllib.request.Request(url, method=method, data=b"x" if method == "POST" else None)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, headers = resp.status, resp.headers
+        except urllib.error.HTTPError as err:
+            status, headers = err.code, err.headers
+        if status == 429:  # the refusal carries the frame headers too
+            assert headers.get("X-Frame-Options") == "SAMEORIGIN"
+        return status
+
+    with ThreadPoolExecutor(workers) as pool:
+        return Counter(pool.map(one, range(n)))
+
+
+def test_one_address_sending_too_many_requests_gets_429(own_nginx):
+    # The zone allows a burst of 240 and 20 more a second: 600 requests sent within a
+    # few seconds overrun it, while the first 240 all get through.
+    _, page, _ = http_get(f"{own_nginx.url}/")
+    static = re.search(rb'src="\.?(/static/[^"]+\.js)"', page)
+    assert static, page[:500]
+    counts = flood(f"{own_nginx.url}/_stcore/health", 600)
+    assert counts[429] > 0, counts
+    assert counts[200] >= 240, counts
+    assert set(counts) <= {200, 429}, counts
+    # Static files have their own, looser zone: the flood did not use it up.
+    status, _, _ = http_get(own_nginx.url + static.group(1).decode())
+    assert status == 200, static.group(1)
+
+
+def test_uploads_have_a_tighter_limit(own_nginx):
+    # burst 20 at 2 a second, queued rather than refused up to the burst: of 80
+    # simultaneous uploads about 60 are refused at once.
+    counts = flood(f"{own_nginx.url}/_stcore/upload_file/s/f", 80, method="POST")
+    assert counts[429] >= 40, counts
+    # The rest reached the app, which refuses them itself (no XSRF token, no session).
+    assert all(code in {400, 403, 404, 405, 429} for code in counts), counts
 
 
 def test_sticky_by_cookie_not_by_address(cluster):
