@@ -56,7 +56,7 @@ test-random: $(VENV)/.dev
 # The real image, built with buildah and run (tests/deploy/test_image.py); plain pytest
 # leaves it out. Where BNLAB_REQUIRE_IMAGE=1, missing tools fail it instead of skipping.
 test-image: $(VENV)/.dev
-	$(PY) -m pytest -p no:randomly -m image tests/deploy/test_image.py $(PYTEST_ARGS)
+	$(PY) -m pytest -m image tests/deploy/test_image.py -p no:randomly $(PYTEST_ARGS)
 
 unit: $(VENV)/.dev
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
