@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from bnlib.viz import palette
+from bnlib.viz import theme as palette
 from bnlib.viz.common import (
     Binned,
     axis_update,
@@ -548,9 +548,25 @@ def gradient_paths_figure(
     return styled(fig, "", height, legend=True)
 
 
+# Graph colours are explicit and opaque: Graphviz knows no "rgba(...)" (it drew such fills
+# black, under black text), and the theme must not decide the text colour either.
+GRAPH_TEXT = "#1A1A1A"  # node labels, on the light tint of each node's colour
+GRAPH_BACK = "#9C3D00"  # gradient labels: a dark vermillion (the backward pass)...
+GRAPH_BACK_FILL = "#FBE6D9"  # ...on a light vermillion tag, legible on a light or dark page
+GRAPH_EDGE = "#888888"  # forward arrows: a mid grey that shows on light and dark pages
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
     """The BN computation graph as Graphviz DOT: forward edges solid, gradients flowing back
-    dashed. values: optional scalars (mu, var, inv_std, dbeta, dgamma, dvar, dmu) shown in nodes."""
+    dashed. values: optional scalars (mu, var, inv_std, dbeta, dgamma, dvar, dmu) shown in nodes.
+
+    Every node is filled with an opaque light tint of its palette colour under dark text,
+    and every gradient label sits on its own light tag, so the graph reads the same in
+    Streamlit's light and dark themes (the page behind it is transparent)."""
     v = dict(values or {})
 
     def lab(name, key=None):
@@ -583,27 +599,37 @@ def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
         ("beta", "y"),
     ]
     back = [
-        ("y", "beta", lab("dβ = Σ dy", "dbeta")),
-        ("y", "gamma", lab("dγ = Σ dy·x̂", "dgamma")),
-        ("xhat", "var", lab("dσ²", "dvar")),
-        ("xc", "mu", lab("dμ", "dmu")),
+        ("y", "beta", "dβ = Σ dy", "dbeta"),
+        ("y", "gamma", "dγ = Σ dy·x̂", "dgamma"),
+        ("xhat", "var", "dσ²", "dvar"),
+        ("xc", "mu", "dμ", "dmu"),
     ]
     lines = [
         "digraph BN {",
         '  rankdir=LR; bgcolor="transparent";',
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, fontcolor="black"];',
-        '  edge [color="#888888", fontname="Helvetica", fontsize=10, fontcolor="#888888"];',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
+        f'  edge [color="{GRAPH_EDGE}", fontname="Helvetica", fontsize=10];',
     ]
     for key, label, color in nodes:
+        fill = palette.mix(color, "#FFFFFF", 0.22)
         lines.append(
-            f'  {key} [label="{label}", fillcolor="{palette.band(color, 0.45)}", color="{color}"];'
+            f'  {key} [label="{label}", fillcolor="{fill}", color="{color}", '
+            f'fontcolor="{GRAPH_TEXT}", penwidth=1.5];'
         )
     for a, b in edges:
         lines.append(f"  {a} -> {b};")
-    for a, b, label in back:
+    for a, b, text, key in back:
+        texts = [text] + ([fmt(v[key])] if key in v else [])
+        rows = "".join(
+            f'<TR><TD><FONT COLOR="{GRAPH_BACK}">{_html(t)}</FONT></TD></TR>' for t in texts
+        )
+        label = (
+            f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="2" CELLSPACING="0" '
+            f'BGCOLOR="{GRAPH_BACK_FILL}">{rows}</TABLE>>'
+        )
         lines.append(
-            f'  {a} -> {b} [style=dashed, color="{palette.NO_BN}", fontcolor="{palette.NO_BN}", '
-            f'label="{label}", constraint=false];'
+            f'  {a} -> {b} [style=dashed, color="{palette.NO_BN}", penwidth=1.3, '
+            f"label={label}, constraint=false];"
         )
     lines.append("}")
     return "\n".join(lines)

@@ -67,9 +67,11 @@ def test_histogram_figure_has_title_axes_and_transparent_background():
 
 
 def test_fmt():
-    assert common.fmt(0.5) == "0.500"
-    assert common.fmt(1e-7) == "1.00e-07"
-    assert common.fmt(float("nan")) == "nan"
+    # common.fmt is bnlib.format.num: short, no padded exponent, noise as 0
+    assert common.fmt(0.5) == "0.5"
+    assert common.fmt(1e-7) == "1e-7"
+    assert common.fmt(-4e-17) == "0"
+    assert common.fmt(float("nan")) == "n/a"
 
 
 # --- lesson 1 ---------------------------------------------------------------------------------
@@ -140,7 +142,10 @@ def test_eps_effect_figure():
     fig = lessons.eps_effect_figure(1e-4, np.geomspace(1e-8, 1, 9), 1e-4)
     assert fig.layout.xaxis.type == "log"
     assert fig.data[1].y[0] == pytest.approx(np.sqrt(0.5))
-    assert "1.00e-04" in fig.layout.title.text
+    assert "0.0001" in fig.layout.title.text
+    # eps ticks written as on the slider ("1e-5"), powers of ten only
+    assert "1e-5" in fig.layout.xaxis.ticktext and "10µ" not in fig.layout.xaxis.ticktext
+    assert all(np.log10(v) == round(np.log10(v)) for v in fig.layout.xaxis.tickvals)
 
 
 # --- lesson 3 ---------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ def test_bn_graph_dot_has_every_node_and_values():
     assert dot.startswith("digraph BN {") and dot.rstrip().endswith("}")
     for node in ("x", "mu", "xc", "var", "inv", "xhat", "gamma", "beta", "y"):
         assert f"  {node} [label=" in dot
-    assert "1.250" in dot and "-0.500" in dot
+    assert "1.25" in dot and "-0.5" in dot
     assert dot.count("style=dashed") == 4
     assert "μ_B = mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
 
