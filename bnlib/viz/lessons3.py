@@ -11,17 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from bnlib.viz import palette as pal
+from bnlib.viz import theme as pal
 from bnlib.viz.common import cell, grid_figure, on
 from bnlib.viz.lessons2 import _layout
 
-NORM_COLORS = {
-    "none": pal.NO_BN,
-    "bn_before": pal.WITH_BN,
-    "batch_renorm": pal.POPULATION,
-    "group": pal.OUTPUT,
-    "layer": pal.RAW,
-}
+NORM_COLORS = pal.NORM_COLORS  # one colour per normalization, the lab's too
 SERIES_COLORS = {"No BN": pal.NO_BN, "BN": pal.WITH_BN, "BN + noise": pal.POPULATION}
 # Cube faces: 12 triangles over the 8 corners (x, y, z bits of the corner index).
 _I = (0, 0, 4, 4, 0, 0, 2, 2, 0, 0, 1, 1)
@@ -178,7 +172,7 @@ def single_class_figure(
                 y=np.asarray(arr)[keep],
                 mode="lines",
                 name=name,
-                line=dict(color=pal.POPULATION, dash=dash),
+                line=dict(color=pal.LIMIT, dash=dash),
             ),
             row=2,
             col=1,
