@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["ZERO", "eps", "fixed", "num", "sci", "tick"]
+__all__ = ["ZERO", "clean", "eps", "fixed", "num", "sci", "tick"]
 
 ZERO = 1e-12  # |x| below this prints as 0
 _EXP = re.compile(r"e([+-])0*(\d)")
@@ -72,26 +72,42 @@ def _plain(x: float, sig: int) -> str:
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
-def fixed(x: float, decimals: int = 4, zero: float = ZERO) -> str:
+def fixed(x: float, decimals: int = 4, zero: float = ZERO, signed: bool = False) -> str:
     """A fixed number of decimals, for columns of comparable values ("0.1234", "-1.5000");
-    noise and negative zero print as "0" padded to the same decimals ("0.0000")."""
+    noise and negative zero print as "0" padded to the same decimals ("0.0000").
+    signed: always show the sign of a non-zero value ("+0.25")."""
     x = float(x)
     if (s := _special(x)) is not None:
         return s
     if abs(x) < zero:
         x = 0.0
-    return _no_negative_zero(f"{x:.{decimals}f}")
+    s = _no_negative_zero(f"{x:.{decimals}f}")
+    if signed and not s.startswith("-") and any(c in "123456789" for c in s):
+        s = "+" + s
+    return s
 
 
-def sci(x: float, digits: int = 1, zero: float = ZERO) -> str:
+def sci(x: float, digits: int = 1, zero: float = ZERO, signed: bool = False) -> str:
     """Scientific notation for values that live on a log scale (errors, tiny gaps):
-    "3.2e-11", "-4.7e-5"; "0" below `zero`."""
+    "3.2e-11", "-4.7e-5"; "0" below `zero`. signed: "+3.2e-11" for a positive value."""
     x = float(x)
     if (s := _special(x)) is not None:
         return s
     if abs(x) < zero:
         return "0"
-    return _no_negative_zero(_tidy_exp(f"{x:.{digits}e}"))
+    s = _no_negative_zero(_tidy_exp(f"{x:.{digits}e}"))
+    return "+" + s if signed and not s.startswith("-") else s
+
+
+def clean(values):
+    """An array (or a number) with float noise set to 0 and negative zeros made positive,
+    for tables whose numbers the browser formats: |x| < ZERO -> 0.0."""
+    if hasattr(values, "dtype"):  # a numpy array, without importing numpy here
+        out = values.astype(float, copy=True)
+        out[abs(out) < ZERO] = 0.0
+        return out + 0.0  # -0.0 + 0.0 == +0.0
+    x = float(values)
+    return 0.0 if abs(x) < ZERO else x
 
 
 def eps(x: float) -> str:
