@@ -195,10 +195,17 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
     top, bottom = cell(1, 1, 1), cell(2, 1, 1)
     fig.add_traces(
         [
-            on(go.Scatter(x=t, y=x, mode="lines", name="input x_t", line_color=pal.RAW), top),
+            on(
+                go.Scatter(x=t, y=x, mode="lines", name="input x<sub>t</sub>", line_color=pal.RAW),
+                top,
+            ),
             on(
                 go.Scatter(
-                    x=t, y=mu, mode="lines", name="running mean mu_(t-1)", line_color=pal.RUNNING
+                    x=t,
+                    y=mu,
+                    mode="lines",
+                    name="running mean μ<sub>t−1</sub>",
+                    line_color=pal.RUNNING,
                 ),
                 top,
             ),
@@ -321,9 +328,9 @@ def landscape_figure(
         shared_xaxes=True,
         vertical_spacing=0.07,
         subplot_titles=(
-            "Loss landscape: L(w - eta g) over the probed step sizes",
-            "Gradient predictiveness: ||grad L(w - eta g) - grad L(w)||",
-            "Effective beta-smoothness: max over eta of gradient change / step length",
+            "Loss landscape: L(w − ηg) over the probed step sizes",
+            "Gradient predictiveness: ‖∇L(w − ηg) − ∇L(w)‖",
+            "Effective β-smoothness: max over η of gradient change / step length",
         ),
     )
     x = np.asarray(probe_steps)
