@@ -319,7 +319,9 @@ def estimate_scatter_figure(
     """Estimated mean (left) and variance (right) of many batches against batch size (log x).
 
     sizes: (S,); means, variances: (S, B); *_se: (S,) standard errors (the 1/sqrt(m) curves,
-    drawn as population ± 1 s.e.). highlight: the batch size chosen on the page.
+    drawn as population ± 1 s.e. for the mean; for the variance, which cannot go below 0,
+    as ± 1 s.e. on a log scale: population ×÷ exp(s.e. / population)). highlight: the
+    batch size chosen on the page.
     """
     sizes = np.asarray(sizes, dtype=np.float64)
     means = np.asarray(means, dtype=np.float64)
@@ -341,11 +343,16 @@ def estimate_scatter_figure(
             marker=dict(color=palette.BATCH, size=5, opacity=0.6), showlegend=col == 1,
             hovertemplate="m=%{x:.0f}: %{y:.3f}<extra></extra>",
         ), ax))  # fmt: skip
-        for sign in (1, -1):
+        if col == 1:
+            edges, name = (pop - se, pop + se), "population ± σ/√m"
+        else:  # a variance is never negative: ± 1 s.e. on a log scale, pop ×÷ e^(se/pop)
+            edges = palette.positive_band(np.full_like(se, pop), se)
+            name = "σ²: ± 1 s.e. on a log scale (stays above 0)"
+        for i, edge in enumerate(edges):
             traces.append(on(go.Scatter(
-                x=grid, y=pop + sign * se, mode="lines",
-                line=dict(color=palette.NORMALIZED, dash="dash", width=2),
-                name="population ± σ/√m", showlegend=col == 1 and sign == 1, hoverinfo="skip",
+                x=grid, y=edge, mode="lines",
+                line=dict(color=palette.NORMALIZED, dash="dash" if col == 1 else "dot", width=2),
+                name=name, showlegend=i == 0, legendgroup=name, hoverinfo="skip",
             ), ax))  # fmt: skip
         traces.append(on(go.Scatter(
             x=[grid[0], grid[-1]], y=[pop, pop], mode="lines",
@@ -403,7 +410,9 @@ def gamma_beta_figure(
         axis_update(fig, a1, x=dict(range=list(rng)))
         axis_update(fig, a3, x=dict(range=list(rng)))
     fig.add_traces(traces)
-    return styled(fig, "", height)
+    styled(fig, "", height)
+    fig.update_layout(margin_r=34)  # room for the row labels ("feature A") at the right edge
+    return fig
 
 
 # --- Lesson 5: training vs inference ----------------------------------------------------------

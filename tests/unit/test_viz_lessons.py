@@ -308,3 +308,20 @@ def test_importing_viz_and_lesson_helpers_loads_neither_streamlit_nor_torch():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_variance_band_stays_above_zero_and_log_ticks_are_whole_numbers():
+    # batch size 2 of a unit-variance population: s.e. of the biased variance is about 1,
+    # so population ± s.e. would reach 0 and below
+    sizes = np.array([2, 4, 8, 16, 32, 64])
+    var_se = np.sqrt(2 / sizes) * 1.4
+    v = RNG.chisquare(1, size=(6, 20))
+    fig = lessons.estimate_scatter_figure(sizes, v, v, 0.0, 1.0, 1 / np.sqrt(sizes), var_se)
+    band = [t for t in fig.data if t.xaxis == "x2" and t.line.dash == "dot"]
+    assert len(band) == 2
+    lo, hi = (np.asarray(t.y) for t in band)
+    assert (lo > 0).all() and (hi > 1).all() and (lo < 1).all()
+    assert np.allclose(lo * hi, 1.0)  # symmetric on a log scale around the population value
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2):
+        # no bare "2 5 10 2 5 100": each label is the number itself
+        assert [float(t) for t in axis.ticktext] == list(axis.tickvals)
