@@ -117,17 +117,7 @@ def band_figure(
     if flat_beyond is not None:
         for y0, y1 in ((flat_beyond, 1e6), (-1e6, -flat_beyond)):
             fig.add_hrect(y0=y0, y1=y1, fillcolor=theme.band(theme.BATCH, 0.15), line_width=0)
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([steps, steps[::-1]]),
-            y=np.concatenate([np.asarray(p85, float), np.asarray(p15, float)[::-1]]),
-            fill="toself",
-            fillcolor=theme.band(color, 0.25),
-            line={"width": 0},
-            name="15th-85th percentile",
-            hoverinfo="skip",
-        )
-    )
+    fig.add_traces(theme.band_traces(steps, p15, p85, color, "15th-85th percentile", alpha=0.25))
     fig.add_trace(go.Scatter(x=steps, y=p50, mode="lines", line={"color": color}, name="median"))
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
