@@ -586,9 +586,9 @@ def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
     c_in, c_stat, c_norm, c_out = palette.RAW, palette.BATCH, palette.NORMALIZED, palette.OUTPUT
     nodes = [
         ("x", "x", c_in),
-        ("mu", lab("μ_B = mean(x)", "mu"), c_stat),
+        ("mu", lab("μ_B\\n= mean(x)", "mu"), c_stat),
         ("xc", "x − μ_B", palette.CENTERED),
-        ("var", lab("σ²_B = mean((x − μ_B)²)", "var"), c_stat),
+        ("var", lab("σ²_B\\n= mean((x − μ_B)²)", "var"), c_stat),
         ("inv", lab("1 / √(σ²_B + ε)", "inv_std"), c_stat),
         ("xhat", "x̂", c_norm),
         ("gamma", lab("γ  (learned)", "gamma"), c_out),
@@ -615,7 +615,7 @@ def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
     ]
     lines = [
         "digraph BN {",
-        '  rankdir=LR; bgcolor="transparent";',
+        '  rankdir=LR; bgcolor="transparent"; nodesep=0.2; ranksep=0.35;',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
         f'  edge [color="{GRAPH_EDGE}", fontname="Helvetica", fontsize=10];',
     ]

@@ -235,7 +235,8 @@ def test_bn_graph_dot_has_every_node_and_values():
         assert f"  {node} [label=" in dot
     assert "1.25" in dot and "-0.5" in dot
     assert dot.count("style=dashed") == 4
-    assert "μ_B = mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
+    assert "= mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
+    assert "= mean(x)\\n1.25" in dot  # the value on its own line
 
 
 def test_timing_figure():
