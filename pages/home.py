@@ -3,6 +3,7 @@
 import streamlit as st
 
 from bnlib import batchnorm, signals
+from bnlib import format as nf
 from bnlib.settings import Setting
 from bnlib.ui import progress
 from bnlib.ui.course_map import render_course_map
@@ -46,8 +47,8 @@ def demo() -> None:
         x = (shift + spread * raw).reshape(-1, 1)  # (8, 1): batch of 8, one feature
         y, cache = batchnorm.forward(x, 1.0, 0.0)
         st.markdown(
-            f"Batch mean μ_B = **{cache.mean[0]:.3f}**, variance σ²_B = **{cache.var[0]:.3f}**  \n"
-            f"After BN: mean **{y.mean():+.3f}**, standard deviation **{y.std():.3f}**"
+            f"Batch mean μ_B = **{nf.fixed(cache.mean[0], 3)}**, variance σ²_B = **{nf.fixed(cache.var[0], 3)}**  \n"
+            f"After BN: mean **{nf.fixed(y.mean(), 3, signed=True)}**, standard deviation **{nf.fixed(y.std(), 3)}**"
         )
         st.caption(
             "Move the sliders: the raw dots travel and stretch, the normalized dots do not "
@@ -61,7 +62,7 @@ def demo() -> None:
             width="stretch",
             key="home_demo_chart",
             alt=(
-                f"Eight raw values centred near {shift:g} with spread {spread:g}, each joined to "
+                f"Eight raw values centred near {nf.num(shift, 6)} with spread {nf.num(spread, 6)}, each joined to "
                 "its normalized value; the normalized values stay centred on 0 with spread 1."
             ),
         )

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.covariate import flat_fraction, load_runs
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
@@ -55,12 +56,12 @@ def replay() -> None:
         key="l1_bands",
         alt=f"Layer {layer}, unit {unit}: the 15th to 85th percentile band of the sigmoid "
         f"input over training. At step {plain.steps[k]} without BN it spans "
-        f"{band_plain[k, 0]:.2f} to {band_plain[k, 2]:.2f}; with BN "
-        f"{band_bn[k, 0]:.2f} to {band_bn[k, 2]:.2f}. Regions beyond ±{FLAT:g} are shaded.",
+        f"{nf.fixed(band_plain[k, 0], 2)} to {nf.fixed(band_plain[k, 2], 2)}; with BN "
+        f"{nf.fixed(band_bn[k, 0], 2)} to {nf.fixed(band_bn[k, 2], 2)}. Regions beyond ±{nf.num(FLAT, 6)} are shaded.",
     )
     a, b, c, d = st.columns(4)
-    a.metric("median, without BN", f"{band_plain[k, 1]:+.2f}")
-    b.metric("median, with BN", f"{band_bn[k, 1]:+.2f}")
+    a.metric("median, without BN", f"{nf.fixed(band_plain[k, 1], 2, signed=True)}")
+    b.metric("median, with BN", f"{nf.fixed(band_bn[k, 1], 2, signed=True)}")
     c.metric("band beyond ±2, without BN", f"{flat_fraction(band_plain[k], FLAT):.0%}")
     d.metric("band beyond ±2, with BN", f"{flat_fraction(band_bn[k], FLAT):.0%}")
     chart(
@@ -78,10 +79,10 @@ def replay() -> None:
     w0, w1 = np.ptp(band_plain[0]), np.ptp(band_plain[-1])
     v0, v1 = np.ptp(band_bn[0]), np.ptp(band_bn[-1])
     st.markdown(
-        f"For this unit: without BN the band starts {w0:.2f} wide and ends {w1:.2f} wide "
-        f"(×{w1 / max(w0, 1e-9):.0f}), and its median wanders by up to {drift:.2f}. With BN it "
-        f"starts {v0:.2f} wide and ends {v1:.2f} wide (×{v1 / max(v0, 1e-9):.1f}), its median "
-        f"moving by up to {drift_bn:.2f}. After {plain.steps[-1]} steps the held-out accuracy "
+        f"For this unit: without BN the band starts {nf.fixed(w0, 2)} wide and ends {nf.fixed(w1, 2)} wide "
+        f"(×{nf.fixed(w1 / max(w0, 1e-9), 0)}), and its median wanders by up to {nf.fixed(drift, 2)}. With BN it "
+        f"starts {nf.fixed(v0, 2)} wide and ends {nf.fixed(v1, 2)} wide (×{nf.fixed(v1 / max(v0, 1e-9), 1)}), its median "
+        f"moving by up to {nf.fixed(drift_bn, 2)}. After {plain.steps[-1]} steps the held-out accuracy "
         f"is {plain.accuracy[-1]:.0%} without BN and {bn.accuracy[-1]:.0%} with BN."
     )
 

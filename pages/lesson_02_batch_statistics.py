@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.batchnorm import forward
 from bnlib.signals import SIGNALS, sample
 from bnlib.ui.charts import chart
@@ -62,7 +63,7 @@ def four_steps() -> None:
     with c2:
         m = setting_widget(L2_BATCH)
     with c3:
-        eps = setting_widget(L2_EPS, format_func=lambda e: f"{e:.0e}")
+        eps = setting_widget(L2_EPS, format_func=nf.eps)
     seed = seed_controls(L2_SEED)
     try:
         raw, centered, scaled, mu, var = normalize_one(kind, int(m), float(eps), int(seed))
@@ -71,14 +72,14 @@ def four_steps() -> None:
         return
     st.caption(SIGNALS[kind].description)
     a, b, c, d = st.columns(4)
-    a.metric("μ_B (batch mean)", f"{mu:.4g}")
-    b.metric("σ²_B (batch variance)", f"{var:.4g}")
+    a.metric("μ_B (batch mean)", f"{nf.num(mu, 4)}")
+    b.metric("σ²_B (batch variance)", f"{nf.num(var, 4)}")
     c.metric(
         "mean of x̂",
-        f"{scaled.mean():.2g}",
+        f"{nf.num(scaled.mean(), 2)}",
         help="Tiny numbers like 1e-17 are floating-point rounding; in exact arithmetic it is 0.",
     )
-    d.metric("std of x̂", f"{scaled.std():.6f}", help="√(σ² / (σ² + ε)): just under 1.")
+    d.metric("std of x̂", f"{nf.fixed(scaled.std(), 6)}", help="√(σ² / (σ² + ε)): just under 1.")
     chart(
         four_steps_figure,
         raw,
@@ -91,7 +92,7 @@ def four_steps() -> None:
     if var == 0.0:
         st.warning(
             f"Every sample is the same, so σ²_B = 0 and x − μ_B = 0. BN computes "
-            f"0 / √(0 + {eps:g}) = 0 for every sample. Without ε it would be 0 / 0, which is "
+            f"0 / √(0 + {nf.eps(eps)}) = 0 for every sample. Without ε it would be 0 / 0, which is "
             "not a number (NaN), and one NaN spreads to every weight it touches."
         )
     elif m <= 4:
@@ -152,7 +153,7 @@ def eps_curve(eps: float) -> None:
         eps,
         key="l2_eps_curve",
         alt=f"The std of the normalized output for variance 1e-4 falls from 1 to 0 as eps grows "
-        f"from 1e-8 to 1; at eps = {eps:g} it is {np.sqrt(1e-4 / (1e-4 + eps)):.3f}.",
+        f"from 1e-8 to 1; at eps = {nf.eps(eps)} it is {nf.fixed(np.sqrt(1e-4 / (1e-4 + eps)), 3)}.",
     )
 
 

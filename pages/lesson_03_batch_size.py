@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.batchnorm import forward
 from bnlib.estimates import DEFAULT_SIZES, estimates_by_size, population
 from bnlib.signals import SIGNALS, sample_batches
@@ -78,14 +79,14 @@ def explorer() -> None:
         key="l3_grid",
         alt=f"{GRID} small histograms, each one batch of {m} samples from the "
         f"{SIGNALS[kind].label} distribution; their means range from "
-        f"{batches.mean(axis=1).min():.2f} to {batches.mean(axis=1).max():.2f} around the "
-        f"population mean {p.mean:.2f}.",
+        f"{nf.fixed(batches.mean(axis=1).min(), 2)} to {nf.fixed(batches.mean(axis=1).max(), 2)} around the "
+        f"population mean {nf.fixed(p.mean, 2)}.",
     )
     means = batches.mean(axis=1)
     a, b, c = st.columns(3)
-    a.metric("population mean", f"{p.mean:.3f}")
-    b.metric(f"spread of these {GRID} batch means", f"{means.std():.3f}")
-    c.metric("σ/√m (expected spread)", f"{p.mean_se(m):.3f}")
+    a.metric("population mean", f"{nf.fixed(p.mean, 3)}")
+    b.metric(f"spread of these {GRID} batch means", f"{nf.fixed(means.std(), 3)}")
+    c.metric("σ/√m (expected spread)", f"{nf.fixed(p.mean_se(m), 3)}")
 
     st.subheader("Noise against batch size")
     st.markdown(
@@ -122,7 +123,7 @@ def explorer() -> None:
         key="l3_table",
     )
     st.caption(
-        f"Population variance: {p.var:.4f}. The average biased σ²_B sits a factor (m − 1)/m "
+        f"Population variance: {nf.fixed(p.var, 4)}. The average biased σ²_B sits a factor (m − 1)/m "
         "below it: at m = 2 about half, at m = 512 the gap is 0.2%."
     )
 

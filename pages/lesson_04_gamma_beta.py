@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.batchnorm import forward
 from bnlib.signals import sample
 from bnlib.ui.charts import chart
@@ -114,17 +115,17 @@ def playground() -> None:
         NAMES,
         key="l4_chart",
         alt=f"Two features, each shown as input, normalized and output histograms. Feature A: "
-        f"gamma {ga:.3g}, beta {ba:.3g}, output mean {y[:, 0].mean():.3g}, std {y[:, 0].std():.3g}. "
-        f"Feature B: gamma {gb:.3g}, beta {bb:.3g}, output mean {y[:, 1].mean():.3g}, "
-        f"std {y[:, 1].std():.3g}.",
+        f"gamma {nf.num(ga, 3)}, beta {nf.num(ba, 3)}, output mean {nf.num(y[:, 0].mean(), 3)}, std {nf.num(y[:, 0].std(), 3)}. "
+        f"Feature B: gamma {nf.num(gb, 3)}, beta {nf.num(bb, 3)}, output mean {nf.num(y[:, 1].mean(), 3)}, "
+        f"std {nf.num(y[:, 1].std(), 3)}.",
     )
     for i, name in enumerate(NAMES):
         cols = st.columns(5)
-        cols[0].metric(f"{name}: μ_B (computed)", f"{mean[i]:.4f}")
-        cols[1].metric(f"{name}: √(σ²_B+ε) (computed)", f"{np.sqrt(var[i] + EPS):.4f}")
-        cols[2].metric(f"{name}: output mean", f"{y[:, i].mean():.4f}")
-        cols[3].metric(f"{name}: output std", f"{y[:, i].std():.4f}")
-        cols[4].metric(f"{name}: max |y − x|", f"{gap[i]:.2g}")
+        cols[0].metric(f"{name}: μ_B (computed)", f"{nf.fixed(mean[i], 4)}")
+        cols[1].metric(f"{name}: √(σ²_B+ε) (computed)", f"{nf.fixed(np.sqrt(var[i] + EPS), 4)}")
+        cols[2].metric(f"{name}: output mean", f"{nf.fixed(y[:, i].mean(), 4)}")
+        cols[3].metric(f"{name}: output std", f"{nf.fixed(y[:, i].std(), 4)}")
+        cols[4].metric(f"{name}: max |y − x|", f"{nf.num(gap[i], 2)}")
     if (gap < 1e-9).all():
         st.success(
             "γ = √(σ²_B + ε) and β = μ_B: the output equals the input, to about 1e-15. "

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
 from bnlib.running import batch_stream, companion_outputs, ema, replay
 from bnlib.ui.charts import chart
@@ -80,15 +81,15 @@ def stream_view() -> None:
     w = float(mom) if conv == "PyTorch" else keras_to_torch_momentum(float(mom))
     other = "Keras" if conv == "PyTorch" else "PyTorch"
     st.caption(
-        f"{conv} momentum {mom:g} = {other} momentum {1 - mom:g}: each new batch gets weight "
-        f"{w:.3g}, and the average remembers roughly the last {min(1 / w, STEPS) if w else STEPS:.0f} "
+        f"{conv} momentum {nf.num(mom, 6)} = {other} momentum {nf.num(1 - mom, 6)}: each new batch gets weight "
+        f"{nf.num(w, 3)}, and the average remembers roughly the last {nf.fixed(min(1 / w, STEPS) if w else STEPS, 0)} "
         "batches."
     )
     if conv == "PyTorch" and w >= 0.5:
         st.warning(
-            f"PyTorch momentum {w:g} gives the newest batch {w:.0%} of the weight: the running "
+            f"PyTorch momentum {nf.num(w, 6)} gives the newest batch {w:.0%} of the weight: the running "
             "average is almost just the last batch. If this number came from Keras code, the "
-            f"PyTorch equivalent is {1 - w:g}."
+            f"PyTorch equivalent is {nf.num(1 - w, 6)}."
         )
     if w == 0.0:
         st.info("Momentum 0: the running statistics never move from their start (mean 0, var 1).")
@@ -104,17 +105,22 @@ def stream_view() -> None:
         stream.pop_var,
         key="l5_stream",
         alt=f"{STEPS} batches of {m} samples: grey dots for each batch's mean and variance, the "
-        f"running averages as lines (momentum {w:g} in PyTorch's convention), the population "
+        f"running averages as lines (momentum {nf.num(w, 6)} in PyTorch's convention), the population "
         "values dashed.",
     )
     # ratios to the true variance at the same step, averaged once the average has settled
     late = slice(STEPS // 3, None)
     a, b, c = st.columns(3)
-    a.metric("running_var ÷ true variance", f"{(r.running_var / stream.pop_var)[late].mean():.3f}")
-    b.metric("biased average ÷ true variance", f"{(biased / stream.pop_var)[late].mean():.3f}")
+    a.metric(
+        "running_var ÷ true variance",
+        f"{nf.fixed((r.running_var / stream.pop_var)[late].mean(), 3)}",
+    )
+    b.metric(
+        "biased average ÷ true variance", f"{nf.fixed((biased / stream.pop_var)[late].mean(), 3)}"
+    )
     c.metric(
-        f"biased ÷ unbiased; (m − 1)/m = {(m - 1) / m:.3f}",
-        f"{(biased / r.running_var)[late].mean():.3f}",
+        f"biased ÷ unbiased; (m − 1)/m = {nf.fixed((m - 1) / m, 3)}",
+        f"{nf.fixed((biased / r.running_var)[late].mean(), 3)}",
     )
     st.caption(
         "Ratios averaged over batches 51 to 150; batch noise moves the first two by a few "
@@ -124,7 +130,7 @@ def stream_view() -> None:
         f"BN divides each batch by its **biased** variance (divide by m). PyTorch nevertheless "
         f"stores the **unbiased** one, σ²_B · m/(m − 1), in `running_var`, as the paper does "
         f"for inference. The biased average settles about a factor (m − 1)/m = "
-        f"{(m - 1) / m:.2f} below the truth; at m = 2 that is half. Try batch size 2."
+        f"{nf.fixed((m - 1) / m, 2)} below the truth; at m = 2 that is half. Try batch size 2."
     )
     fold_view(r.layer)
     eval_demo(r.layer, int(seed))
@@ -146,14 +152,14 @@ def fold_view(layer) -> None:
     y_eval = layer(xs)[:, 0]
     y_fold = scale[0] * xs[:, 0] + shift[0]
     c1, c2 = st.columns([1, 2])
-    c1.metric("scale", f"{scale[0]:.4f}")
-    c1.metric("shift", f"{shift[0]:.4f}")
+    c1.metric("scale", f"{nf.fixed(scale[0], 4)}")
+    c1.metric("shift", f"{nf.fixed(shift[0], 4)}")
     c2.dataframe(
         {
             "x": xs[:, 0],
             "BN in eval mode": y_eval,
             "scale · x + shift": y_fold,
-            "difference": np.abs(y_eval - y_fold),
+            "difference": nf.clean(np.abs(y_eval - y_fold)),
         },
         hide_index=True,
     )
@@ -180,7 +186,7 @@ def eval_demo(layer, seed: int) -> None:
         st.markdown(
             "This is PyTorch's behaviour too (`Expected more than 1 value per channel when "
             "training`). In eval mode a batch of one is fine: "
-            f"x = {X0} gives {layer.fold()[0][0] * X0 + layer.fold()[1][0]:.4f}."
+            f"x = {X0} gives {nf.fixed(layer.fold()[0][0] * X0 + layer.fold()[1][0], 4)}."
         )
         return
     chart(
@@ -190,12 +196,12 @@ def eval_demo(layer, seed: int) -> None:
         X0,
         key="l5_companions_chart",
         alt=f"The output for x = {X0} in {DEMO_BATCHES} batches of {k}: in training mode it "
-        f"ranges from {train_out.min():.2f} to {train_out.max():.2f}; in eval mode it is "
-        f"{eval_out:.2f} every time.",
+        f"ranges from {nf.fixed(train_out.min(), 2)} to {nf.fixed(train_out.max(), 2)}; in eval mode it is "
+        f"{nf.fixed(eval_out, 2)} every time.",
     )
     a, b = st.columns(2)
-    a.metric("training mode: spread of outputs", f"{np.ptp(train_out):.3f}")
-    b.metric("eval mode: spread of outputs", f"{0.0:.3f}")
+    a.metric("training mode: spread of outputs", f"{nf.fixed(np.ptp(train_out), 3)}")
+    b.metric("eval mode: spread of outputs", f"{nf.fixed(0.0, 3)}")
     st.markdown(
         "Other classic slips: evaluating before the running statistics have settled (start "
         "of the stream above); test data from another distribution than the training data, "
@@ -225,7 +231,7 @@ def converter() -> None:
             format="%.4f",
             key="l5_conv_keras",
         )
-        st.metric("PyTorch momentum", f"{keras_to_torch_momentum(kv):.4g}")
+        st.metric("PyTorch momentum", f"{nf.num(keras_to_torch_momentum(kv), 4)}")
     with c2:
         tv = st.number_input(
             "PyTorch momentum",
@@ -236,7 +242,7 @@ def converter() -> None:
             format="%.4f",
             key="l5_conv_torch",
         )
-        st.metric("Keras / TensorFlow momentum", f"{torch_to_keras_momentum(tv):.4g}")
+        st.metric("Keras / TensorFlow momentum", f"{nf.num(torch_to_keras_momentum(tv), 4)}")
     st.caption("Keras' default 0.99 is PyTorch 0.01; PyTorch's default 0.1 is Keras 0.9.")
 
 

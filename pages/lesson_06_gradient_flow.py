@@ -5,6 +5,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.batchnorm import backward, backward_steps, forward
 from bnlib.gradcheck import numerical_gradient, rel_error
 from bnlib.ui.charts import chart
@@ -133,17 +134,17 @@ def walkthrough() -> None:
     with c2:
         gamma = setting_widget(L6_GAMMA)
     with c3:
-        eps = setting_widget(L6_EPS, format_func=lambda e: f"{e:.0e}")
+        eps = setting_widget(L6_EPS, format_func=nf.eps)
     seed = seed_controls(L6_SEED)
     x, dy, y, cache, g = tiny_batch(int(m), float(gamma), float(eps), int(seed))
     mu, var, inv = float(cache.mean[0]), float(cache.var[0]), float(cache.inv_std[0])
 
     st.subheader("Forward")
     a, b, c, d = st.columns(4)
-    a.metric("μ_B", f"{mu:.4f}")
-    b.metric("σ²_B", f"{var:.4f}")
-    c.metric("1/√(σ²_B + ε)", f"{inv:.4f}")
-    d.metric("γ, β", f"{gamma:g}, {BETA:g}")
+    a.metric("μ_B", f"{nf.fixed(mu, 4)}")
+    b.metric("σ²_B", f"{nf.fixed(var, 4)}")
+    c.metric("1/√(σ²_B + ε)", f"{nf.fixed(inv, 4)}")
+    d.metric("γ, β", f"{nf.num(gamma, 6)}, {nf.num(BETA, 6)}")
     st.dataframe(
         {
             "i": np.arange(1, m + 1),
@@ -158,10 +159,10 @@ def walkthrough() -> None:
 
     st.subheader("Backward, with numbers")
     a, b, c, d = st.columns(4)
-    a.metric("dβ", f"{g['dbeta'][0]:.4f}")
-    b.metric("dγ", f"{g['dgamma'][0]:.4f}")
-    c.metric("dσ²", f"{g['dvar'][0]:.4f}")
-    d.metric("dμ", f"{g['dmu'][0]:.4f}")
+    a.metric("dβ", f"{nf.fixed(g['dbeta'][0], 4)}")
+    b.metric("dγ", f"{nf.fixed(g['dgamma'][0], 4)}")
+    c.metric("dσ²", f"{nf.fixed(g['dvar'][0], 4)}")
+    d.metric("dμ", f"{nf.fixed(g['dmu'][0], 4)}")
     st.dataframe(
         {
             "i": np.arange(1, m + 1),
@@ -190,15 +191,15 @@ def walkthrough() -> None:
     # the exact value of the second sum: gamma * eps / (var + eps)^(3/2) * sum(dy * x_hat)
     predicted = float(gamma) * float(eps) * inv**3 * float((dy[:, 0] * x_hat).sum())
     a, b, c = st.columns(3)
-    a.metric("Σ dx_i", f"{dx.sum():.1e}", help="Zero up to rounding (about 1e-16).")
+    a.metric("Σ dx_i", f"{nf.sci(dx.sum(), 1)}", help="Zero up to rounding (about 1e-16).")
     b.metric(
         "Σ dx_i · x̂_i",
-        f"{(dx * x_hat).sum():.1e}",
+        f"{nf.sci((dx * x_hat).sum(), 1)}",
         help="Zero only when ε = 0; the next column gives its exact value.",
     )
     c.metric(
         "γ·ε/(σ²_B+ε)^(3/2) · Σ dy_i·x̂_i",
-        f"{predicted:.1e}",
+        f"{nf.sci(predicted, 1)}",
         help="The exact value of Σ dx_i · x̂_i, from the compact formula below.",
     )
     st.markdown(
@@ -207,7 +208,7 @@ def walkthrough() -> None:
         "The second is zero only when ε = 0. With ε > 0, stretching the batch does change x̂ "
         "a little (its spread is √(σ²/(σ²+ε)), not 1), so a small component survives, and "
         "the compact formula gives it exactly: γ·ε/(σ²+ε)^(3/2) · Σ dy_i·x̂_i, the third "
-        f"number above. Here ε/(σ² + ε) = {eps / (var + eps):.1e}. It grows with ε (at ε = 1 "
+        f"number above. Here ε/(σ² + ε) = {nf.sci(eps / (var + eps), 1)}. It grows with ε (at ε = 1 "
         "it is no longer small) and when σ² is not much larger than ε; and because "
         "Σ dy_i·x̂_i adds m terms, it tends to grow like √m for random dy. Set ε to 1e-8 "
         "and watch it shrink a thousandfold."
@@ -216,9 +217,9 @@ def walkthrough() -> None:
     _, cache10 = forward(10.0 * x, float(gamma), BETA, float(eps))
     dx10 = backward(dy, cache10)[0][:, 0]
     a, b = st.columns(2)
-    a.metric("max |x̂(10·x) − x̂(x)|", f"{np.abs(cache10.x_hat - cache.x_hat).max():.1e}")
+    a.metric("max |x̂(10·x) − x̂(x)|", f"{nf.sci(np.abs(cache10.x_hat - cache.x_hat).max(), 1)}")
     if np.abs(dx).min() > 0:
-        b.metric("dx(10·x) ÷ dx(x)", f"{np.median(dx10 / dx):.4f}")
+        b.metric("dx(10·x) ÷ dx(x)", f"{nf.fixed(np.median(dx10 / dx), 4)}")
     else:
         b.metric("dx(10·x) ÷ dx(x)", "n/a", help="Some dx is 0 (γ = 0 stops every gradient).")
     st.caption(
@@ -246,11 +247,13 @@ def walkthrough() -> None:
             st.warning("PyTorch is not installed here, so the autograd column is left out.")
     st.dataframe(table, hide_index=True, key="l6_check_table")
     cols = st.columns(2)
-    cols[0].metric("relative error, formula vs numerical", f"{rel_error(ours, numerical):.1e}")
+    cols[0].metric(
+        "relative error, formula vs numerical", f"{nf.sci(rel_error(ours, numerical), 1)}"
+    )
     if "PyTorch autograd" in table:
         cols[1].metric(
             "relative error, formula vs PyTorch",
-            f"{rel_error(ours, table['PyTorch autograd']):.1e}",
+            f"{nf.sci(rel_error(ours, table['PyTorch autograd']), 1)}",
         )
 
 
@@ -283,12 +286,12 @@ def timing() -> None:
         ["compact formula", "step by step"],
         [res["compact"], res["steps"]],
         key="l6_timing_chart",
-        alt=f"Best of 5 on a ({res['n']}, 64) batch: compact {res['compact'] * 1e3:.2f} ms, "
-        f"step by step {res['steps'] * 1e3:.2f} ms.",
+        alt=f"Best of 5 on a ({res['n']}, 64) batch: compact {nf.fixed(res['compact'] * 1e3, 2)} ms, "
+        f"step by step {nf.fixed(res['steps'] * 1e3, 2)} ms.",
     )
     st.metric(
         f"speed-up of the compact form, ({res['n']}, 64) batch",
-        f"{res['steps'] / res['compact']:.1f}×",
+        f"{nf.fixed(res['steps'] / res['compact'], 1)}×",
     )
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.digits import load_digits
 from bnlib.placement import (
     ACTIVATIONS,
@@ -82,7 +83,7 @@ def explorer() -> None:
     else:
         m1.metric("Saturated inputs, BN before", f"{b['saturated']:.1%}")
         m2.metric("Saturated inputs, BN after", f"{a['saturated']:.1%}")
-        m3.metric("Mean of the output, BN before", f"{b['out_mean']:.2f}")
+        m3.metric("Mean of the output, BN before", f"{nf.fixed(b['out_mean'], 2)}")
     chart(
         placement_figure,
         r.received_before,
@@ -103,7 +104,7 @@ def explorer() -> None:
         + (
             "inputs at or below 0, where ReLU passes nothing back."
             if act == "relu"
-            else f"the flat tails (|u| > {SATURATION_EDGE[act]:.2f}) where the slope of {act} "
+            else f"the flat tails (|u| > {nf.fixed(SATURATION_EDGE[act], 2)}) where the slope of {act} "
             "is under 10% of its peak."
         )
     )
@@ -154,15 +155,15 @@ def bias_section() -> None:
     size = setting_widget(BIAS)
     d = bias_demo(digit_batch(64, 0), 16, float(size), seed=1)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Largest bias added", f"{np.max(np.abs(d['bias'])):.2f}")
-    c2.metric("Max |BN(z + b) - BN(z)|", f"{d['max_abs_diff']:.1e}")
-    c3.metric("Gradient of b, relative", f"{d['grad_b_relative']:.1e}")
+    c1.metric("Largest bias added", f"{nf.fixed(np.max(np.abs(d['bias'])), 2)}")
+    c2.metric("Max |BN(z + b) - BN(z)|", f"{nf.sci(d['max_abs_diff'], 1)}")
+    c3.metric("Gradient of b, relative", f"{nf.sci(d['grad_b_relative'], 1)}")
     st.caption(
-        f"16 units, 64 digits, random gamma and beta. Outputs reach {d['max_abs_output']:.1f} "
-        f"in size; they differ by {d['max_abs_diff']:.1e} at most, which is floating-point "
+        f"16 units, 64 digits, random gamma and beta. Outputs reach {nf.fixed(d['max_abs_output'], 1)} "
+        f"in size; they differ by {nf.sci(d['max_abs_diff'], 1)} at most, which is floating-point "
         "rounding (float64 keeps about 16 digits). The gradient that would train b is the sum of "
-        f"the gradients flowing into the 64 samples; they cancel to {d['max_abs_grad_b']:.1e}, "
-        f"a share of {d['grad_b_relative']:.1e} of their total size."
+        f"the gradients flowing into the 64 samples; they cancel to {nf.sci(d['max_abs_grad_b'], 1)}, "
+        f"a share of {nf.sci(d['grad_b_relative'], 1)} of their total size."
     )
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.batchnorm import BatchNorm, forward
 from bnlib.conv import (
     KERNEL_NAMES,
@@ -114,8 +115,8 @@ def explorer() -> None:
         y[:k, j],
         channel,
         key="l8_maps",
-        alt=f"{k} digit images, their '{channel}' feature maps before BN (mean {mean[j]:.2f}, "
-        f"standard deviation {np.sqrt(var[j]):.2f}) and after BN (mean 0, deviation 1).",
+        alt=f"{k} digit images, their '{channel}' feature maps before BN (mean {nf.fixed(mean[j], 2)}, "
+        f"standard deviation {nf.fixed(np.sqrt(var[j]), 2)}) and after BN (mean 0, deviation 1).",
     )
     chart(
         channel_histograms_figure,
@@ -178,10 +179,10 @@ def check() -> None:
         worst = torch_check(batch, seed)
     cols = st.columns(len(worst))
     for col, (name, value) in zip(cols, worst.items(), strict=True):
-        col.metric(f"Max |ours - torch|, {name}", f"{value:.1e}")
+        col.metric(f"Max |ours - torch|, {name}", f"{nf.sci(value, 1)}")
     verdict = max(worst.values()) <= 1e-10
     msg = (
-        f"bnlib agrees with BatchNorm2d to {max(worst.values()):.0e} on a ({batch}, 4, 8, 8) "
+        f"bnlib agrees with BatchNorm2d to {nf.sci(max(worst.values()), 0)} on a ({batch}, 4, 8, 8) "
         "batch: outputs, running mean, running variance (stored unbiased) and eval output."
     )
     if verdict:

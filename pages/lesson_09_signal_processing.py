@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.adaptive import (
     column_summary,
     normalize_columns,
@@ -133,15 +134,15 @@ def two_level_text(view: dict, p: float) -> None:
         r"y_{\text{high}} = +\sqrt{\tfrac{1-p}{p}},\quad y_{\text{low}} = -\sqrt{\tfrac{p}{1-p}}"
     )
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("High level, measured", f"{m_hi:.4f}")
-    c2.metric("High level, formula", f"{hi:.4f}")
-    c3.metric("Low level, measured", f"{m_lo:.4f}")
-    c4.metric("Low level, formula", f"{lo:.4f}")
+    c1.metric("High level, measured", f"{nf.fixed(m_hi, 4)}")
+    c2.metric("High level, formula", f"{nf.fixed(hi, 4)}")
+    c3.metric("Low level, measured", f"{nf.fixed(m_lo, 4)}")
+    c4.metric("Low level, formula", f"{nf.fixed(lo, 4)}")
     st.markdown(
         f"""
-Mean p = {p:.2f}, biased variance p(1 − p) = {p * (1 - p):.4f}. With the two levels on
+Mean p = {nf.fixed(p, 2)}, biased variance p(1 − p) = {nf.fixed(p * (1 - p), 4)}. With the two levels on
 for equal time (p = 0.5) they become exactly −1 and +1. The rarer the high level, the
-taller it gets: at p = {p:.2f} it sits {hi:.2f} standard deviations up. The last digits
+taller it gets: at p = {nf.fixed(p, 2)} it sits {nf.fixed(hi, 2)} standard deviations up. The last digits
 differ from the formula because of eps (1e-5), which the formula leaves out.
 """
     )
@@ -151,7 +152,7 @@ def drifting_text(view: dict, momentum: float, chunk: int) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Slow share, whole-record statistics", f"{view['slow_whole']:.0%}")
     c2.metric("Slow share, running statistics", f"{view['slow_stream']:.0%}")
-    c3.metric("Memory of the running mean", f"≈ {chunk / momentum:.0f} steps")
+    c3.metric("Memory of the running mean", f"≈ {nf.fixed(chunk / momentum, 0)} steps")
     st.markdown(
         f"""
 Normalizing with the statistics of the whole record only rescales the drift: the slow
@@ -159,7 +160,7 @@ wander still carries {view["slow_whole"]:.0%} of the output's variance ("slow sh
 part a 200-step moving average keeps). Streaming instead, in batches of {chunk} with
 momentum {momentum}, the running mean follows the baseline (green line) and subtracting it
 leaves the quick fluctuations: a **high-pass filter**. Its memory is about batch / momentum
-= {chunk / momentum:.0f} steps; lower the momentum and the mean lags behind, so more drift
+= {nf.fixed(chunk / momentum, 0)} steps; lower the momentum and the mean lags behind, so more drift
 leaks through. The first few hundred steps are a warm-up: running statistics start at 0 and 1.
 """
     )
@@ -167,15 +168,15 @@ leaks through. The first few hundred steps are a warm-up: running statistics sta
 
 def pixels_text(view: dict) -> None:
     c1, c2 = st.columns(2)
-    c1.metric("Max gap between the two outputs (eps = 1e-5)", f"{view['gap']:.1e}")
-    c2.metric("Same, with eps = 1e-12", f"{view['gap_tiny_eps']:.1e}")
+    c1.metric("Max gap between the two outputs (eps = 1e-5)", f"{nf.sci(view['gap'], 1)}")
+    c2.metric("Same, with eps = 1e-12", f"{nf.sci(view['gap_tiny_eps'], 1)}")
     st.markdown(
         f"""
 The same image stored as 0–255 or as 0–1 gives the same output, because dividing x by 255
 divides its mean and its standard deviation by 255 too. The two lines in the bottom panel
-lie on top of each other. The gap of {view["gap"]:.0e} comes from eps alone: next to a
+lie on top of each other. The gap of {nf.sci(view["gap"], 0)} comes from eps alone: next to a
 variance of about 0.15 (0–1 scale) eps = 1e-5 is not quite nothing, next to about 10,000
-(0–255 scale) it is. Shrink eps and the gap falls to {view["gap_tiny_eps"]:.0e}.
+(0–255 scale) it is. Shrink eps and the gap falls to {nf.sci(view["gap_tiny_eps"], 0)}.
 """
     )
 
@@ -238,7 +239,7 @@ def explorer() -> None:
     elif kind == "pixels":
         pixels_text(view)
     elif kind == "constant":
-        st.metric("Largest |output|", f"{np.abs(view['y']).max():.1f}")
+        st.metric("Largest |output|", f"{nf.fixed(np.abs(view['y']).max(), 1)}")
         st.markdown(
             """
 Every value equals the mean, so every centred value is exactly 0, and 0 divided by
@@ -249,13 +250,15 @@ turns it into silence. Without eps the division would be 0 / 0.
     elif kind == "rare_events":
         lv = view["levels"]
         c1, c2 = st.columns(2)
-        c1.metric("Baseline", f"{lv['baseline_in']:.2f} → {lv['baseline_out']:.2f}")
-        c2.metric("Spikes", f"{lv['spike_in']:.2f} → {lv['spike_out']:.2f}")
+        c1.metric(
+            "Baseline", f"{nf.fixed(lv['baseline_in'], 2)} → {nf.fixed(lv['baseline_out'], 2)}"
+        )
+        c2.metric("Spikes", f"{nf.fixed(lv['spike_in'], 2)} → {nf.fixed(lv['spike_out'], 2)}")
         st.markdown(
             f"""
 Spikes fill {lv["share"]:.1%} of the record. The quiet baseline carries almost all the
 weight of the mean, so it lands just below 0, and the spread is small, so each spike
-comes out about {lv["spike_out"]:.0f} standard deviations high. A rare event gets
+comes out about {nf.fixed(lv["spike_out"], 0)} standard deviations high. A rare event gets
 magnified; a frequent one would not stand out as much.
 """
         )
@@ -267,8 +270,8 @@ magnified; a frequent one would not stand out as much.
             f"""
 Three sensors whose raw values differ by a factor of 100,000 come out centred on 0, and
 temperature and pressure with spread 1. The current does not: its variance,
-{var_c:.1e}, is smaller than eps = 1e-5, so eps dominates the denominator and the spread
-comes out at {s["std_out"][2]:.2f} (it is sqrt(var / (var + eps))). eps is meant to be
+{nf.sci(var_c, 1)}, is smaller than eps = 1e-5, so eps dominates the denominator and the spread
+comes out at {nf.fixed(s["std_out"][2], 2)} (it is sqrt(var / (var + eps))). eps is meant to be
 negligible; for tiny signals it is not. Measuring the current in milliamps (variance 4),
 or a smaller eps, fixes it.
 """
@@ -310,7 +313,7 @@ def own_data() -> None:
     if up is not None:
         name = up.name
         if up.size > MAX_BYTES:  # the server enforces this too; say it plainly here
-            st.error(f"'{name}' is {up.size / 2**20:.1f} MB; the limit is 5 MB.")
+            st.error(f"'{name}' is {nf.fixed(up.size / 2**20, 1)} MB; the limit is 5 MB.")
             return
         data = up.getvalue()
     elif example != "none":

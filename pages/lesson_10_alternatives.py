@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.alternatives import (
     KIND_LABELS,
     POOLED_OVER,
@@ -176,7 +177,7 @@ def axes_section() -> None:
         b.metric("Values per pair", int(m.sum()))
         st.caption(
             f"Checked on random numbers (mean 3, std 2) through bnlib: the blue values "
-            f"come out with mean {mean:+.1e} and variance {var:.5f} (eps pulls it just below 1)."
+            f"come out with mean {nf.sci(mean, 1, signed=True)} and variance {nf.fixed(var, 5)} (eps pulls it just below 1)."
         )
     if kind == "group":
         st.caption(
@@ -199,7 +200,11 @@ small version of the same sweep: the digits MLP with each normalization at batch
 )
 st.table(
     [
-        {"Images per GPU": str(n), "BN error (%)": f"{b:.1f}", "GN error (%)": f"{g:.1f}"}
+        {
+            "Images per GPU": str(n),
+            "BN error (%)": f"{nf.fixed(b, 1)}",
+            "GN error (%)": f"{nf.fixed(g, 1)}",
+        }
         for n, b, g in zip(WU_HE["images_per_gpu"], WU_HE["bn"], WU_HE["gn"], strict=True)
     ],
     border="horizontal",
@@ -224,9 +229,9 @@ def sweep_section() -> None:
         NORM_LABELS,
         WU_HE,
         key="l10_sweep",
-        alt=f"Validation error against batch size. Batch norm: {100 * err['bn_before'][0]:.0f}% at "
-        f"batch 2, {100 * err['bn_before'][4]:.1f}% at 32. Group norm: "
-        f"{100 * err['group'][0]:.1f}% and {100 * err['group'][4]:.1f}%. Next to it, Wu and "
+        alt=f"Validation error against batch size. Batch norm: {nf.fixed(100 * err['bn_before'][0], 0)}% at "
+        f"batch 2, {nf.fixed(100 * err['bn_before'][4], 1)}% at 32. Group norm: "
+        f"{nf.fixed(100 * err['group'][0], 1)}% and {nf.fixed(100 * err['group'][4], 1)}%. Next to it, Wu and "
         "He's ImageNet numbers.",
     )
     m = st.columns(3)
@@ -237,7 +242,7 @@ def sweep_section() -> None:
         f"{err['group'].min():.1%} to {err['group'].max():.1%}",
     )
     st.caption(
-        f"{res.epochs:g} epochs at every batch size: {res.steps[0]} steps at batch 2, "
+        f"{nf.num(res.epochs, 6)} epochs at every batch size: {res.steps[0]} steps at batch 2, "
         f"{res.steps[-1]} at batch 64. Same seed, same initial weights for every net."
     )
 
@@ -353,13 +358,13 @@ def online_section() -> None:
         s,
         key="l10_online",
         alt=f"1000 samples arriving one at a time. With a = {decay}, online normalization's "
-        f"output over the last 250 has mean {tail.mean():.2f} and std {tail.std():.2f}; "
+        f"output over the last 250 has mean {nf.fixed(tail.mean(), 2)} and std {nf.fixed(tail.std(), 2)}; "
         "batch norm at batch size 1 outputs 0 throughout.",
     )
     a, b, c = st.columns(3)
-    a.metric("Output mean, last 250 samples", f"{tail.mean():.2f}")
-    b.metric("Output std, last 250 samples", f"{tail.std():.2f}")
-    c.metric("Memory of the averages", f"~{1 / (1 - float(decay)):.0f} samples")
+    a.metric("Output mean, last 250 samples", f"{nf.fixed(tail.mean(), 2)}")
+    b.metric("Output std, last 250 samples", f"{nf.fixed(tail.std(), 2)}")
+    c.metric("Memory of the averages", f"~{nf.fixed(1 / (1 - float(decay)), 0)} samples")
     st.caption(
         "The running mean lags a drifting input by about drift rate x memory, so the output "
         "sits a little above 0 while the baseline moves. With a = 0.999 (the paper's default) "

@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.noisy_bn import noisy_unit_percentiles
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
@@ -93,13 +94,13 @@ def noise_section() -> None:
         noisy,
         key="l11_band",
         alt=f"One unit over 100 steps. After plain BN its median stays within "
-        f"{np.abs(plain[:, 1]).max():.2f} of 0; with noise {noise} it wanders up to "
-        f"{np.abs(noisy[:, 1]).max():.2f} away and the band's width changes every step.",
+        f"{nf.fixed(np.abs(plain[:, 1]).max(), 2)} of 0; with noise {noise} it wanders up to "
+        f"{nf.fixed(np.abs(noisy[:, 1]).max(), 2)} away and the band's width changes every step.",
     )
     st.caption(
         f"What a single unit looks like, 100 steps, 256 samples: BN's median stays within "
-        f"{np.abs(plain[:, 1]).max():.2f} of 0; with the noise it lands anywhere up to "
-        f"{np.abs(noisy[:, 1]).max():.2f} away."
+        f"{nf.fixed(np.abs(plain[:, 1]).max(), 2)} of 0; with the noise it lands anywhere up to "
+        f"{nf.fixed(np.abs(noisy[:, 1]).max(), 2)} away."
     )
     if not run_button("l11_noise_on", "Train with the noise (about 3 s)"):
         return
@@ -140,7 +141,7 @@ st.markdown(
 Santurkar et al.'s alternative: BN makes the {term("loss landscape")} smoother, so a
 gradient step lands where the gradient predicted. We measure that while two nets train
 (same initial weights, same batches), one with BN and one without. Every few steps, at the
-current weights w with batch gradient g, we try step sizes eta from 0.5 to 4 times the
+current weights w with batch gradient g, we try step sizes η from 0.5 to 4 times the
 learning rate and record:
 """
 )
@@ -184,10 +185,10 @@ def landscape_section() -> None:
         beta,
         key="l11_landscape",
         alt=f"Bands over {steps} training steps at learning rate {lr}. Mean loss range: "
-        f"{s['No BN']['loss_range']:.3f} without BN, {s['BN']['loss_range']:.3f} with BN. "
-        f"Mean gradient change: {s['No BN']['grad_change']:.2f} vs "
-        f"{s['BN']['grad_change']:.2f}. Beta-smoothness: {s['No BN']['beta']:.1f} vs "
-        f"{s['BN']['beta']:.1f}.",
+        f"{nf.fixed(s['No BN']['loss_range'], 3)} without BN, {nf.fixed(s['BN']['loss_range'], 3)} with BN. "
+        f"Mean gradient change: {nf.fixed(s['No BN']['grad_change'], 2)} vs "
+        f"{nf.fixed(s['BN']['grad_change'], 2)}. Beta-smoothness: {nf.fixed(s['No BN']['beta'], 1)} vs "
+        f"{nf.fixed(s['BN']['beta'], 1)}.",
     )
     rows = []
     for name, key in (
@@ -199,17 +200,17 @@ def landscape_section() -> None:
         rows.append(
             {
                 "Measure (mean over the run)": name,
-                "No BN": f"{a:.3g}",
-                "BN": f"{b:.3g}",
-                "No BN / BN": f"{a / b:.2g}x" if b > 0 and np.isfinite(a / b) else "n/a",
+                "No BN": f"{nf.num(a, 3)}",
+                "BN": f"{nf.num(b, 3)}",
+                "No BN / BN": f"{nf.num(a / b, 2)}x" if b > 0 and np.isfinite(a / b) else "n/a",
             }
         )
     st.table(rows, border="horizontal")
     ratio = s["No BN"]["loss_range"] / max(s["BN"]["loss_range"], 1e-12)
     st.caption(
-        f"This run: the loss band is {ratio:.1f}x wider without BN, the gradient changes "
-        f"{s['No BN']['grad_change'] / max(s['BN']['grad_change'], 1e-12):.1f}x as much, and "
-        f"beta-smoothness comes out at {s['No BN']['beta'] / max(s['BN']['beta'], 1e-12):.2f}x. "
+        f"This run: the loss band is {nf.fixed(ratio, 1)}x wider without BN, the gradient changes "
+        f"{nf.fixed(s['No BN']['grad_change'] / max(s['BN']['grad_change'], 1e-12), 1)}x as much, and "
+        f"β-smoothness comes out at {nf.fixed(s['No BN']['beta'] / max(s['BN']['beta'], 1e-12), 2)}x. "
         f"Final validation accuracy: {res.val_acc['No BN']:.1%} without BN, "
         f"{res.val_acc['BN']:.1%} with."
     )
@@ -221,7 +222,7 @@ st.markdown(
     """
 **What our runs show.** At learning rate 0.5, over five seeds (300 steps), the loss band was
 3 to 12 times wider without BN and the gradient changed 1.4 to 3.3 times as much. The
-effective beta-smoothness did *not* follow: it came out 0.8 to 1 times BN's, that is,
+effective β-smoothness did *not* follow: it came out 0.8 to 1 times BN's, that is,
 slightly *higher* with BN. At 0.1 the nets without BN barely move early on (the default
 initialization shrinks the signal layer by layer), their landscape looks flat, and the
 comparison is mixed. Santurkar et al. report all three measures smaller with BN, by up to
@@ -241,7 +242,7 @@ Nobody has a complete answer yet. Here is where things stand:
 - **A smoother landscape** (Santurkar et al., 2018) is the best-supported single account,
   and it is still debated. Experiment 2 shows the loss changing less along each step with
   BN; that is one proposed reason bigger learning rates work. In our runs the third
-  measure, beta-smoothness, did not improve with BN.
+  measure, β-smoothness, did not improve with BN.
 - **Other accounts** compete and add to it: BN makes a layer's output ignore the scale of
   its weights, so the weights' length acts like an automatic learning-rate schedule (Arora
   et al., 2019); BN is what makes large learning rates usable, and those help most
@@ -255,7 +256,7 @@ The mechanism is still debated.
   gradient-based definition of it.
 - **Smoothing** (Santurkar et al. 2018): smaller Lipschitz constants of the loss and its
   gradient in the normalized reparametrization. The best-supported single account, still
-  debated. Our beta-smoothness numbers (slightly *worse* with BN) show how sensitive such
+  debated. Our β-smoothness numbers (slightly *worse* with BN) show how sensitive such
   measurements are to scale and initialization.
 - **Large learning rates** (Bjorck et al. 2018): BN's main gift is that it permits large
   steps, whose noise helps generalization; without BN, activations and gradients grow

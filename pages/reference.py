@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from bnlib import format as nf
 from bnlib.pitfalls import PARAMETERS, bug_numbers, converter
 from bnlib.settings import Setting
 from bnlib.ui.lesson import code_tabs, header
@@ -136,10 +137,10 @@ def momentum_converter() -> None:
     conv = converter(float(torch_m if torch_m is not None else TORCH.default), "torch")
     half = conv["half_life"]
     st.markdown(
-        f"PyTorch **{conv['torch']:.4g}** ⇔ Keras **{conv['keras']:.4g}**. "
+        f"PyTorch **{nf.num(conv['torch'], 4)}** ⇔ Keras **{nf.num(conv['keras'], 4)}**. "
         + (
-            f"A batch's weight halves every {half:.1f} batches; the average mostly reflects "
-            f"the last {3 * half:.0f} or so."
+            f"A batch's weight halves every {nf.fixed(half, 1)} batches; the average mostly reflects "
+            f"the last {nf.fixed(3 * half, 0)} or so."
             if half is not None
             else "At 0 the running statistics never move; at 1 they are just the last batch."
         )
@@ -150,7 +151,7 @@ def momentum_converter() -> None:
         key="ref_chart",
         alt=(
             f"Bars: the weight of each of the last 40 batches in the running average for "
-            f"PyTorch momentum {conv['torch']:.4g}; the newest batch weighs {conv['torch']:.3f}."
+            f"PyTorch momentum {nf.num(conv['torch'], 4)}; the newest batch weighs {nf.fixed(conv['torch'], 3)}."
         ),
     )
 
@@ -163,26 +164,26 @@ st.markdown(
     f"""
 1. **Call `model.eval()` before testing.** In train mode a sample's output depends on the
    rest of its batch: the same digit-sized sample, put in two different batches of 8,
-   came out up to {n["eval_gap"]:.2f} apart here. In eval mode it is fixed.
+   came out up to {nf.fixed(n["eval_gap"], 2)} apart here. In eval mode it is fixed.
 2. **Watch the last batch.** A final batch of one sample cannot be normalized in train
    mode. bnlib stops with "{n["batch_of_one"]}" PyTorch raises a ValueError that opens with
    the same words and names the size as `torch.Size([1, ...])`. Use `drop_last=True` in
    the DataLoader, or make sure no batch has a single sample.
 3. **Convert momentum when porting.** Keras' 0.99 typed into PyTorch means each new batch
    gets 99% of the weight: after three batches around 0 and one around 5 the running mean
-   was {n["ported_running_mean"]:.2f}. With the converted 0.01 it was
-   {n["converted_running_mean"]:.2f}. Copy eps too: 1e-3 vs 1e-5.
+   was {nf.fixed(n["ported_running_mean"], 2)}. With the converted 0.01 it was
+   {nf.fixed(n["converted_running_mean"], 2)}. Copy eps too: 1e-3 vs 1e-5.
 4. **Drop the bias before BN.** `Linear(..., bias=False)`, `Conv2d(..., bias=False)`,
    `Dense(..., use_bias=False)`. The bias cancels in the mean subtraction and its gradient
    is zero (lesson 7): parameters that never learn.
 5. **`running_var` is unbiased.** PyTorch stores the batch variance times m / (m − 1):
-   for a batch of 8 that is {n["unbiased_ratio"]:.4f} (= 8/7) times the *biased* variance,
+   for a batch of 8 that is {nf.fixed(n["unbiased_ratio"], 4)} (= 8/7) times the *biased* variance,
    `x.var(unbiased=False)` in PyTorch or `np.var(x)` in NumPy. A torch tensor's plain
    `x.var()` is already the unbiased one, so compare with `x.var()` in PyTorch (or
    `np.var(x, ddof=1)`), not with the biased value.
 6. **Freeze BN properly when fine-tuning.** Setting `requires_grad=False` on gamma and
    beta does not stop the running statistics: one training-mode batch from a shifted
-   domain moved a running mean from 0 to {n["frozen_drift"]:.2f}. Put the BN layers in
+   domain moved a running mean from 0 to {nf.fixed(n["frozen_drift"], 2)}. Put the BN layers in
    eval mode (`bn.eval()` after `model.train()`). In Keras, `layer.trainable = False` on a
    BatchNormalization layer also switches it to inference mode.
 """

@@ -24,7 +24,7 @@ from bnlib.ui import lab_session
 from bnlib.ui import lab_settings as LS
 from bnlib.ui.lab_settings import BY_COL, COLS, FIELDS, PRESET, SEED0, SEEDS, UNLINKED
 from bnlib.ui.widgets import link_notices, number_widget, setting_widget
-from bnlib.viz.lab_figures import PALETTE, band_figure, curves_figure, heatmap_figure
+from bnlib.viz.lab_figures import band_figure, curves_figure, heatmap_figure, series_styles
 
 cap_torch_threads(1)
 _BEFORE = "_lab_unlinked_before"  # the unlinked list as last drawn
@@ -173,6 +173,11 @@ def _series_names(res) -> dict[str, str]:
     return {r.label: f"{r.label}: {C.NORM_LABELS[r.config.norm]}" for r in res.runs}
 
 
+def _kinds(res) -> dict[str, str]:
+    """label -> normalization: what a run is picks its colour, as in the lessons."""
+    return {r.label: r.config.norm for r in res.runs}
+
+
 @st.fragment(run_every=0.5 if running else None)
 def monitor() -> None:
     job = st.session_state.get("lab_job")
@@ -234,7 +239,9 @@ def monitor() -> None:
             ),
         ]
         for i, (metric, title, ylab, log_y) in enumerate(panels):
-            fig = curves_figure(curve_arrays(res, metric), title, ylab, names, log_y=log_y)
+            fig = curves_figure(
+                curve_arrays(res, metric), title, ylab, names, log_y=log_y, kinds=_kinds(res)
+            )
             (c1 if i % 2 == 0 else c2).plotly_chart(fig, width="stretch", key=f"lab_curve_{metric}")
         st.caption(
             "A gap between the two accuracy plots is the train/eval difference: in train mode BN "
@@ -311,7 +318,7 @@ def _diagnostics(res, names) -> None:
         fig = band_figure(
             r.diag_steps[:n], rows["unit_p15"], rows["unit_p50"], rows["unit_p85"],
             f"{names.get(label, label)}: percentile band of one unit, layer {li + 1}",
-            color=PALETTE[i % len(PALETTE)], flat_beyond=flat,
+            color=series_styles(_kinds(res))[label][0], flat_beyond=flat,
         )  # fmt: skip
         cols[i].plotly_chart(fig, width="stretch", key=f"lab_band_{label}")
     if flat:

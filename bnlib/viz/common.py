@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from bnlib.viz import palette
-
-GRID = "rgba(128,128,128,0.25)"  # grid lines that read on light and dark backgrounds
+from bnlib import format as nf
+from bnlib.viz import theme as palette
+from bnlib.viz.theme import GRID
 
 
 @dataclass(frozen=True)
@@ -92,35 +92,13 @@ def histogram_figure(
 
 
 def styled(fig: go.Figure, title: str, height: int = 320, legend: bool = False) -> go.Figure:
-    """The shared look: transparent background (reads in light and dark theme), title."""
-    fig.update_layout(
-        **palette.LAYOUT,
-        title=dict(text=title, x=0.0, xanchor="left"),
-        height=height,
-        showlegend=legend,
-        bargap=0.02,
-    )
-    if legend:
-        fig.update_layout(legend=dict(orientation="h", y=-0.18, x=0.0))
-    # the primary axes only: grid_figure styles its own axes (update_xaxes over a 12-cell
-    # grid costs more than building the figure)
-    fig.update_layout(
-        xaxis_gridcolor=GRID,
-        xaxis_zerolinecolor=GRID,
-        yaxis_gridcolor=GRID,
-        yaxis_zerolinecolor=GRID,
-    )
-    return fig
+    """The shared look (theme.layout): transparent background, title, legend below."""
+    return palette.layout(fig, title, height, legend=legend, bargap=0.02)
 
 
 def fmt(v: float) -> str:
-    """A short, readable number for titles and annotations."""
-    v = float(v)
-    if not np.isfinite(v):
-        return str(v)
-    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e5):
-        return f"{v:.2e}"
-    return f"{v:.3f}"
+    """A short, readable number for titles and annotations (bnlib.format.num)."""
+    return nf.num(v)
 
 
 # --- a light subplot grid ---------------------------------------------------------------------

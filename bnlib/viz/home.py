@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from bnlib.viz import palette
+from bnlib.viz import theme as palette
 
 
 def before_after_strip(x: np.ndarray, y: np.ndarray, title: str = "") -> go.Figure:

@@ -8,26 +8,38 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-__all__ = ["PALETTE", "band_figure", "curves_figure", "heatmap_figure"]
+from bnlib.viz import theme
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+__all__ = ["PALETTE", "band_figure", "curves_figure", "heatmap_figure", "series_styles"]
+
+# Colours for series whose normalization is not given (the lesson palette, in order).
+PALETTE = theme.SEQUENCE
+DASHES = ("solid", "dash", "dot", "dashdot")
 
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
+def series_styles(kinds: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """label -> (colour, dash). The colour says what the run is (its normalization, as in
+    every lesson: none vermillion, BN blue, ...); a series whose colour an earlier one
+    already has (A and B both with BN, say) gets the next dash so the two stay apart."""
+    out, seen = {}, {}
+    for label, kind in kinds.items():
+        color = theme.norm_color(kind)
+        out[label] = (color, DASHES[seen.get(color, 0) % len(DASHES)])
+        seen[color] = seen.get(color, 0) + 1
+    return out
 
 
 def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int = 320) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        xaxis_title=xtitle,
-        yaxis_title=ytitle,
-        height=height,
+    fig.update_layout(xaxis_title=xtitle, yaxis_title=ytitle)
+    theme.layout(
+        fig,
+        title,
+        height,
+        legend={"orientation": "h", "y": -0.25, "x": 0.0},
         margin={"l": 50, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.25},
         hovermode="x unified",
     )
+    fig.update_layout(title_font_size=14)
     return fig
 
 
@@ -37,18 +49,22 @@ def curves_figure(
     ytitle: str,
     names: dict[str, str] | None = None,
     log_y: bool = False,
+    kinds: dict[str, str] | None = None,
 ) -> go.Figure:
     """One line per config: the mean over seeds, with a shaded min-max band.
 
     series: label -> (steps (T,), values (n_seeds, T)); NaN marks a run that stopped.
+    kinds: label -> normalization ("none", "bn_before", ...), which picks the colour
+    (series_styles); without it the series take the palette in order.
     """
     fig = go.Figure()
+    styles = series_styles(kinds) if kinds else {}
     for i, (label, (steps, vals)) in enumerate(series.items()):
         vals = np.atleast_2d(np.asarray(vals, dtype=float))
         steps = np.asarray(steps, dtype=float)
         if vals.size == 0:
             continue
-        color = PALETTE[i % len(PALETTE)]
+        color, dash = styles.get(label, (PALETTE[i % len(PALETTE)], "solid"))
         name = (names or {}).get(label, label)
         vals = np.where(np.isfinite(vals), vals, np.nan)  # inf (a diverging run) -> gap
         ok = np.isfinite(vals).any(axis=0)  # steps where at least one seed has a value
@@ -61,7 +77,7 @@ def curves_figure(
                     x=np.concatenate([s, s[::-1]]),
                     y=np.concatenate([hi, lo[::-1]]),
                     fill="toself",
-                    fillcolor=_rgba(color, 0.18),
+                    fillcolor=theme.band(color, 0.18),
                     line={"width": 0},
                     hoverinfo="skip",
                     showlegend=False,
@@ -69,7 +85,13 @@ def curves_figure(
                 )
             )
         fig.add_trace(
-            go.Scatter(x=s, y=mean, mode="lines", line={"color": color, "width": 2}, name=name)
+            go.Scatter(
+                x=s,
+                y=mean,
+                mode="lines",
+                line={"color": color, "width": 2, "dash": dash},
+                name=name,
+            )
         )
     if log_y:
         fig.update_yaxes(type="log")
@@ -94,18 +116,8 @@ def band_figure(
     fig = go.Figure()
     if flat_beyond is not None:
         for y0, y1 in ((flat_beyond, 1e6), (-1e6, -flat_beyond)):
-            fig.add_hrect(y0=y0, y1=y1, fillcolor="rgba(120,120,120,0.12)", line_width=0)
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([steps, steps[::-1]]),
-            y=np.concatenate([np.asarray(p85, float), np.asarray(p15, float)[::-1]]),
-            fill="toself",
-            fillcolor=_rgba(color, 0.25),
-            line={"width": 0},
-            name="15th-85th percentile",
-            hoverinfo="skip",
-        )
-    )
+            fig.add_hrect(y0=y0, y1=y1, fillcolor=theme.band(theme.BATCH, 0.15), line_width=0)
+    fig.add_traces(theme.band_traces(steps, p15, p85, color, "15th-85th percentile", alpha=0.25))
     fig.add_trace(go.Scatter(x=steps, y=p50, mode="lines", line={"color": color}, name="median"))
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))

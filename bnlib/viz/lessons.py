@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from bnlib.viz import palette
+from bnlib.viz import theme as palette
 from bnlib.viz.common import (
     Binned,
     axis_update,
@@ -319,7 +319,9 @@ def estimate_scatter_figure(
     """Estimated mean (left) and variance (right) of many batches against batch size (log x).
 
     sizes: (S,); means, variances: (S, B); *_se: (S,) standard errors (the 1/sqrt(m) curves,
-    drawn as population ± 1 s.e.). highlight: the batch size chosen on the page.
+    drawn as population ± 1 s.e. for the mean; for the variance, which cannot go below 0,
+    as ± 1 s.e. on a log scale: population ×÷ exp(s.e. / population)). highlight: the
+    batch size chosen on the page.
     """
     sizes = np.asarray(sizes, dtype=np.float64)
     means = np.asarray(means, dtype=np.float64)
@@ -341,11 +343,16 @@ def estimate_scatter_figure(
             marker=dict(color=palette.BATCH, size=5, opacity=0.6), showlegend=col == 1,
             hovertemplate="m=%{x:.0f}: %{y:.3f}<extra></extra>",
         ), ax))  # fmt: skip
-        for sign in (1, -1):
+        if col == 1:
+            edges, name = (pop - se, pop + se), "population ± σ/√m"
+        else:  # a variance is never negative: ± 1 s.e. on a log scale, pop ×÷ e^(se/pop)
+            edges = palette.positive_band(np.full_like(se, pop), se)
+            name = "σ²: ± 1 s.e. on a log scale (stays above 0)"
+        for i, edge in enumerate(edges):
             traces.append(on(go.Scatter(
-                x=grid, y=pop + sign * se, mode="lines",
-                line=dict(color=palette.NORMALIZED, dash="dash", width=2),
-                name="population ± σ/√m", showlegend=col == 1 and sign == 1, hoverinfo="skip",
+                x=grid, y=edge, mode="lines",
+                line=dict(color=palette.NORMALIZED, dash="dash" if col == 1 else "dot", width=2),
+                name=name, showlegend=i == 0, legendgroup=name, hoverinfo="skip",
             ), ax))  # fmt: skip
         traces.append(on(go.Scatter(
             x=[grid[0], grid[-1]], y=[pop, pop], mode="lines",
@@ -403,7 +410,9 @@ def gamma_beta_figure(
         axis_update(fig, a1, x=dict(range=list(rng)))
         axis_update(fig, a3, x=dict(range=list(rng)))
     fig.add_traces(traces)
-    return styled(fig, "", height)
+    styled(fig, "", height)
+    fig.update_layout(margin_r=34)  # room for the row labels ("feature A") at the right edge
+    return fig
 
 
 # --- Lesson 5: training vs inference ----------------------------------------------------------
@@ -548,9 +557,25 @@ def gradient_paths_figure(
     return styled(fig, "", height, legend=True)
 
 
+# Graph colours are explicit and opaque: Graphviz knows no "rgba(...)" (it drew such fills
+# black, under black text), and the theme must not decide the text colour either.
+GRAPH_TEXT = "#1A1A1A"  # node labels, on the light tint of each node's colour
+GRAPH_BACK = "#9C3D00"  # gradient labels: a dark vermillion (the backward pass)...
+GRAPH_BACK_FILL = "#FBE6D9"  # ...on a light vermillion tag, legible on a light or dark page
+GRAPH_EDGE = "#888888"  # forward arrows: a mid grey that shows on light and dark pages
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
     """The BN computation graph as Graphviz DOT: forward edges solid, gradients flowing back
-    dashed. values: optional scalars (mu, var, inv_std, dbeta, dgamma, dvar, dmu) shown in nodes."""
+    dashed. values: optional scalars (mu, var, inv_std, dbeta, dgamma, dvar, dmu) shown in nodes.
+
+    Every node is filled with an opaque light tint of its palette colour under dark text,
+    and every gradient label sits on its own light tag, so the graph reads the same in
+    Streamlit's light and dark themes (the page behind it is transparent)."""
     v = dict(values or {})
 
     def lab(name, key=None):
@@ -561,9 +586,9 @@ def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
     c_in, c_stat, c_norm, c_out = palette.RAW, palette.BATCH, palette.NORMALIZED, palette.OUTPUT
     nodes = [
         ("x", "x", c_in),
-        ("mu", lab("μ_B = mean(x)", "mu"), c_stat),
+        ("mu", lab("μ_B\\n= mean(x)", "mu"), c_stat),
         ("xc", "x − μ_B", palette.CENTERED),
-        ("var", lab("σ²_B = mean((x − μ_B)²)", "var"), c_stat),
+        ("var", lab("σ²_B\\n= mean((x − μ_B)²)", "var"), c_stat),
         ("inv", lab("1 / √(σ²_B + ε)", "inv_std"), c_stat),
         ("xhat", "x̂", c_norm),
         ("gamma", lab("γ  (learned)", "gamma"), c_out),
@@ -583,27 +608,37 @@ def bn_graph_dot(values: Mapping[str, float] | None = None) -> str:
         ("beta", "y"),
     ]
     back = [
-        ("y", "beta", lab("dβ = Σ dy", "dbeta")),
-        ("y", "gamma", lab("dγ = Σ dy·x̂", "dgamma")),
-        ("xhat", "var", lab("dσ²", "dvar")),
-        ("xc", "mu", lab("dμ", "dmu")),
+        ("y", "beta", "dβ = Σ dy", "dbeta"),
+        ("y", "gamma", "dγ = Σ dy·x̂", "dgamma"),
+        ("xhat", "var", "dσ²", "dvar"),
+        ("xc", "mu", "dμ", "dmu"),
     ]
     lines = [
         "digraph BN {",
-        '  rankdir=LR; bgcolor="transparent";',
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, fontcolor="black"];',
-        '  edge [color="#888888", fontname="Helvetica", fontsize=10, fontcolor="#888888"];',
+        '  rankdir=LR; bgcolor="transparent"; nodesep=0.2; ranksep=0.35;',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
+        f'  edge [color="{GRAPH_EDGE}", fontname="Helvetica", fontsize=10];',
     ]
     for key, label, color in nodes:
+        fill = palette.mix(color, "#FFFFFF", 0.22)
         lines.append(
-            f'  {key} [label="{label}", fillcolor="{palette.band(color, 0.45)}", color="{color}"];'
+            f'  {key} [label="{label}", fillcolor="{fill}", color="{color}", '
+            f'fontcolor="{GRAPH_TEXT}", penwidth=1.5];'
         )
     for a, b in edges:
         lines.append(f"  {a} -> {b};")
-    for a, b, label in back:
+    for a, b, text, key in back:
+        texts = [text] + ([fmt(v[key])] if key in v else [])
+        rows = "".join(
+            f'<TR><TD><FONT COLOR="{GRAPH_BACK}">{_html(t)}</FONT></TD></TR>' for t in texts
+        )
+        label = (
+            f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="2" CELLSPACING="0" '
+            f'BGCOLOR="{GRAPH_BACK_FILL}">{rows}</TABLE>>'
+        )
         lines.append(
-            f'  {a} -> {b} [style=dashed, color="{palette.NO_BN}", fontcolor="{palette.NO_BN}", '
-            f'label="{label}", constraint=false];'
+            f'  {a} -> {b} [style=dashed, color="{palette.NO_BN}", penwidth=1.3, '
+            f"label={label}, constraint=false];"
         )
     lines.append("}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from bnlib.viz import palette as pal
+from bnlib.viz import theme as pal
 from bnlib.viz.common import cell, grid_figure, on
 
 MAX_POINTS = 2000  # per trace: more points than pixels only slows the browser
@@ -54,11 +54,9 @@ def _bars(values, color, name, bins=60, lo=None, hi=None, showlegend=True, opaci
 
 
 def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
-    fig.update_layout(**pal.LAYOUT, height=height, bargap=0, barmode="overlay")
-    if title:
-        fig.update_layout(title=dict(text=title, x=0, xanchor="left"))
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return fig
+    """theme.layout with the legend in a row above the plot (these figures' titles are
+    subplot titles or the page's headings)."""
+    return pal.layout(fig, title, height, legend=pal.LEGEND_TOP, bargap=0, barmode="overlay")
 
 
 # --- lesson 7: placement -------------------------------------------------------------

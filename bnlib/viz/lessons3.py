@@ -11,17 +11,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from bnlib.viz import palette as pal
+from bnlib.viz import theme as pal
 from bnlib.viz.common import cell, grid_figure, on
 from bnlib.viz.lessons2 import _layout
 
-NORM_COLORS = {
-    "none": pal.NO_BN,
-    "bn_before": pal.WITH_BN,
-    "batch_renorm": pal.POPULATION,
-    "group": pal.OUTPUT,
-    "layer": pal.RAW,
-}
+NORM_COLORS = pal.NORM_COLORS  # one colour per normalization, the lab's too
 SERIES_COLORS = {"No BN": pal.NO_BN, "BN": pal.WITH_BN, "BN + noise": pal.POPULATION}
 # Cube faces: 12 triangles over the 8 corners (x, y, z bits of the corner index).
 _I = (0, 0, 4, 4, 0, 0, 2, 2, 0, 0, 1, 1)
@@ -178,7 +172,7 @@ def single_class_figure(
                 y=np.asarray(arr)[keep],
                 mode="lines",
                 name=name,
-                line=dict(color=pal.POPULATION, dash=dash),
+                line=dict(color=pal.LIMIT, dash=dash),
             ),
             row=2,
             col=1,
@@ -201,10 +195,17 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
     top, bottom = cell(1, 1, 1), cell(2, 1, 1)
     fig.add_traces(
         [
-            on(go.Scatter(x=t, y=x, mode="lines", name="input x_t", line_color=pal.RAW), top),
+            on(
+                go.Scatter(x=t, y=x, mode="lines", name="input x<sub>t</sub>", line_color=pal.RAW),
+                top,
+            ),
             on(
                 go.Scatter(
-                    x=t, y=mu, mode="lines", name="running mean mu_(t-1)", line_color=pal.RUNNING
+                    x=t,
+                    y=mu,
+                    mode="lines",
+                    name="running mean μ<sub>t−1</sub>",
+                    line_color=pal.RUNNING,
                 ),
                 top,
             ),
@@ -327,9 +328,9 @@ def landscape_figure(
         shared_xaxes=True,
         vertical_spacing=0.07,
         subplot_titles=(
-            "Loss landscape: L(w - eta g) over the probed step sizes",
-            "Gradient predictiveness: ||grad L(w - eta g) - grad L(w)||",
-            "Effective beta-smoothness: max over eta of gradient change / step length",
+            "Loss landscape: L(w − ηg) over the probed step sizes",
+            "Gradient predictiveness: ‖∇L(w − ηg) − ∇L(w)‖",
+            "Effective β-smoothness: max over η of gradient change / step length",
         ),
     )
     x = np.asarray(probe_steps)

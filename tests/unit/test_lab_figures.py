@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bnlib.viz.lab_figures import band_figure, curves_figure, heatmap_figure
+from bnlib.viz.lab_figures import band_figure, curves_figure, heatmap_figure, series_styles
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,3 +66,74 @@ def test_queue_caps_concurrency_and_reports_position():
     cancel = threading.Event()
     cancel.set()
     assert q.acquire(3, cancel) is False and q.position(3) == 0
+
+
+def _colors(fig):
+    """legend name -> (line colour, dash) of each named line."""
+    return {
+        t.name: (t.line.color, t.line.dash or "solid")
+        for t in fig.data
+        if t.mode == "lines" and t.showlegend is not False and t.line.color
+    }
+
+
+def test_lab_colours_are_the_lessons_colours_none_vs_bn():
+    from bnlib.viz import palette, theme
+
+    steps = np.arange(5)
+    vals = np.ones((3, 5))
+    names = {"A": "A: No normalization", "B": "B: BN before activation"}
+    fig = curves_figure(
+        {"A": (steps, vals), "B": (steps, 2 * vals)},
+        "loss",
+        "loss",
+        names,
+        log_y=True,
+        kinds={"A": "none", "B": "bn_before"},
+    )
+    got = _colors(fig)
+    assert got[names["A"]][0] == palette.NO_BN == theme.NO_BN
+    assert got[names["B"]][0] == palette.WITH_BN == theme.WITH_BN
+    # each band is a translucent copy of its own line's colour
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert [b.fillcolor for b in bands] == [theme.band(palette.NO_BN, 0.18),
+                                            theme.band(palette.WITH_BN, 0.18)]  # fmt: skip
+    # the diagnostics band of each config takes the same colour
+    for label, kind in (("A", "none"), ("B", "bn_before")):
+        color = series_styles({"A": "none", "B": "bn_before"})[label][0]
+        bf = band_figure([0, 1], [0, 0], [1, 1], [2, 2], "band", color=color)
+        assert bf.data[-1].line.color == theme.norm_color(kind)
+
+
+def test_distinct_meanings_never_share_a_colour_and_dash():
+    kinds_sets = [
+        {"A": "none", "B": "bn_before"},
+        {"A": "bn_before", "B": "bn_after"},  # both BN: same colour, told apart by dash
+        {"A": "layer", "B": "batch_renorm"},
+        {"A": "group", "B": "group"},
+    ]
+    for kinds in kinds_sets:
+        series = {k: (np.arange(4), np.ones((2, 4))) for k in kinds}
+        fig = curves_figure(series, "t", "y", kinds=kinds)
+        styles = list(_colors(fig).values())
+        assert len(styles) == len(kinds) and len(set(styles)) == len(styles), (kinds, styles)
+    # every normalization kind the lab offers has its own colour, distinct from the others
+    from bnlib.lab.config import NORM_LABELS
+    from bnlib.viz import theme
+
+    by_kind = {k: theme.norm_color(k) for k in NORM_LABELS}
+    assert by_kind["none"] == theme.NO_BN and by_kind["bn_before"] == theme.WITH_BN
+    others = {k: c for k, c in by_kind.items() if k not in ("bn_before", "bn_after")}
+    assert len(set(others.values())) == len(others), by_kind
+
+
+def test_lesson_10_batch_renorm_and_r_max_do_not_share_a_colour():
+    from bnlib.viz import lessons3
+
+    labels = {"none": "No BN", "bn_before": "BN", "batch_renorm": "Batch renorm"}
+    fig = lessons3.single_class_figure(
+        np.arange(3), {k: np.ones(3) * 0.5 for k in labels}, labels, np.ones(10), np.ones(10)
+    )
+    styles = {t.name: (t.line.color, t.line.dash or "solid") for t in fig.data}
+    assert styles["Batch renorm"][0] != styles["r_max"][0]
+    assert len(set(styles.values())) == len(styles), styles

@@ -67,9 +67,11 @@ def test_histogram_figure_has_title_axes_and_transparent_background():
 
 
 def test_fmt():
-    assert common.fmt(0.5) == "0.500"
-    assert common.fmt(1e-7) == "1.00e-07"
-    assert common.fmt(float("nan")) == "nan"
+    # common.fmt is bnlib.format.num: short, no padded exponent, noise as 0
+    assert common.fmt(0.5) == "0.5"
+    assert common.fmt(1e-7) == "1e-7"
+    assert common.fmt(-4e-17) == "0"
+    assert common.fmt(float("nan")) == "n/a"
 
 
 # --- lesson 1 ---------------------------------------------------------------------------------
@@ -140,7 +142,10 @@ def test_eps_effect_figure():
     fig = lessons.eps_effect_figure(1e-4, np.geomspace(1e-8, 1, 9), 1e-4)
     assert fig.layout.xaxis.type == "log"
     assert fig.data[1].y[0] == pytest.approx(np.sqrt(0.5))
-    assert "1.00e-04" in fig.layout.title.text
+    assert "0.0001" in fig.layout.title.text
+    # eps ticks written as on the slider ("1e-5"), powers of ten only
+    assert "1e-5" in fig.layout.xaxis.ticktext and "10µ" not in fig.layout.xaxis.ticktext
+    assert all(np.log10(v) == round(np.log10(v)) for v in fig.layout.xaxis.tickvals)
 
 
 # --- lesson 3 ---------------------------------------------------------------------------------
@@ -228,9 +233,10 @@ def test_bn_graph_dot_has_every_node_and_values():
     assert dot.startswith("digraph BN {") and dot.rstrip().endswith("}")
     for node in ("x", "mu", "xc", "var", "inv", "xhat", "gamma", "beta", "y"):
         assert f"  {node} [label=" in dot
-    assert "1.250" in dot and "-0.500" in dot
+    assert "1.25" in dot and "-0.5" in dot
     assert dot.count("style=dashed") == 4
-    assert "μ_B = mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
+    assert "= mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
+    assert "= mean(x)\\n1.25" in dot  # the value on its own line
 
 
 def test_timing_figure():
@@ -303,3 +309,20 @@ def test_importing_viz_and_lesson_helpers_loads_neither_streamlit_nor_torch():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_variance_band_stays_above_zero_and_log_ticks_are_whole_numbers():
+    # batch size 2 of a unit-variance population: s.e. of the biased variance is about 1,
+    # so population ± s.e. would reach 0 and below
+    sizes = np.array([2, 4, 8, 16, 32, 64])
+    var_se = np.sqrt(2 / sizes) * 1.4
+    v = RNG.chisquare(1, size=(6, 20))
+    fig = lessons.estimate_scatter_figure(sizes, v, v, 0.0, 1.0, 1 / np.sqrt(sizes), var_se)
+    band = [t for t in fig.data if t.xaxis == "x2" and t.line.dash == "dot"]
+    assert len(band) == 2
+    lo, hi = (np.asarray(t.y) for t in band)
+    assert (lo > 0).all() and (hi > 1).all() and (lo < 1).all()
+    assert np.allclose(lo * hi, 1.0)  # symmetric on a log scale around the population value
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2):
+        # no bare "2 5 10 2 5 100": each label is the number itself
+        assert [float(t) for t in axis.ticktext] == list(axis.tickvals)
