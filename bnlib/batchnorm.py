@@ -129,7 +129,9 @@ def _prepare(x, gamma, beta, eps):
 
 def _normalize(x: np.ndarray, mean: np.ndarray, var: np.ndarray, eps: float):
     inv_std = 1.0 / np.sqrt(var + eps)
-    x_hat = x - _bcast(mean, x.ndim)
+    # integer x is computed as the float64 it used to be converted to (no separate copy)
+    dt = np.result_type(float_dtype(x), mean.dtype)
+    x_hat = np.subtract(x, _bcast(mean, x.ndim), dtype=dt)
     x_hat *= _bcast(inv_std, x.ndim)
     return x_hat, inv_std
 

@@ -319,3 +319,18 @@ def test_int8_input_peak_memory():
         tracemalloc.stop()
     assert peak <= 18 * x.nbytes, peak / x.nbytes
     np.testing.assert_array_equal(y, y_ref)  # the same numbers as the float64 path
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("steps", [0, 1])  # eval with the initial or with trained statistics
+def test_integer_input_gives_what_its_float64_copy_gives(dtype, steps):
+    x = np.random.default_rng(1).integers(-100, 100, size=(16, 3), dtype=np.int8)
+    a, b = bn.BatchNorm(3, dtype=dtype), bn.BatchNorm(3, dtype=dtype)
+    for _ in range(steps):
+        ya, yb = a(x), b(x.astype(np.float64))
+        assert ya.dtype == yb.dtype
+        np.testing.assert_array_equal(ya, yb)
+        np.testing.assert_array_equal(a.backward(np.ones_like(ya)), b.backward(np.ones_like(yb)))
+    ya, yb = a.eval()(x), b.eval()(x.astype(np.float64))
+    assert ya.dtype == yb.dtype
+    np.testing.assert_array_equal(ya, yb)
