@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bnlib._checks import check_positive_int
+from bnlib._checks import check_alloc, check_positive_int, is_integer, real_number
 
 Rng = np.random.Generator
 
@@ -21,6 +21,17 @@ def make_rng(seed: int | Rng | None = 0) -> Rng:
     """A Generator from a seed (or the Generator itself). None draws fresh entropy."""
     if isinstance(seed, np.random.Generator):
         return seed
+    if seed is not None:
+        if not is_integer(seed):
+            raise ValueError(
+                "seed must be a non-negative integer (or None for a fresh random draw), "
+                f"got {seed!r}."
+            )
+        if seed < 0:
+            raise ValueError(
+                f"seed must be >= 0, got {seed}; any non-negative integer gives a "
+                "reproducible draw."
+            )
     return np.random.default_rng(seed)
 
 
@@ -66,7 +77,7 @@ def _rare_events(n, rng, rate=0.02, amplitude=5.0, baseline=1.0, noise=0.05):
 def _drifting(n, rng, drift=3.0, noise=0.3, period=None):
     """A slowly wandering baseline (a slow sine plus a linear ramp) with small fluctuations."""
     t = np.linspace(0.0, 1.0, n)
-    period = period or 0.8
+    period = 0.8 if period is None else period
     baseline = drift * (t + 0.5 * np.sin(2 * np.pi * t / period))
     return baseline + noise * rng.normal(size=n)
 
@@ -172,21 +183,63 @@ DISTRIBUTIONS: tuple[str, ...] = (
 )
 
 
+# Parameters with a range: name -> (low, high, low inclusive, high inclusive, meaning).
+# Every other parameter only has to be a finite number.
+_RANGES = {
+    "scale": (0.0, np.inf, True, False, "a spread"),
+    "noise": (0.0, np.inf, True, False, "a spread"),
+    "period": (0.0, np.inf, False, False, "a length of time"),
+    "rate": (0.0, 1.0, True, True, "a probability per sample"),
+    "bright": (0.0, 1.0, True, True, "a fraction of the samples"),
+}
+
+
+def _check_param(kind: str, name: str, value):
+    if name == "period" and value is None:
+        return value  # the default period
+    v = real_number(value, name, f"a finite number (parameter of signal {kind!r})")
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r} (signal {kind!r}).")
+    if name in _RANGES:
+        lo, hi, lo_in, hi_in, meaning = _RANGES[name]
+        if (v < lo or (v == lo and not lo_in)) or (v > hi or (v == hi and not hi_in)):
+            left, right = "[" if lo_in else "(", "]" if hi_in else ")"
+            hi_s = "inf" if hi == np.inf else f"{hi:g}"
+            raise ValueError(
+                f"{name} is {meaning} and must lie in {left}{lo:g}, {hi_s}{right}, got "
+                f"{value!r} (signal {kind!r})."
+            )
+    return value
+
+
 def sample(kind: str, n: int, seed: int | Rng | None = 0, **params) -> np.ndarray:
     """Draw n values of signal `kind` (see SIGNALS), reproducibly from `seed`.
 
     Returns float64 of shape (n,), or (n, 3) for ``multi_sensor``.
     """
-    if kind not in SIGNALS:
+    if not isinstance(kind, str) or kind not in SIGNALS:
         raise ValueError(f"unknown signal kind {kind!r}; choose one of: {', '.join(SIGNALS)}.")
     n = check_positive_int(n, "n")
+    cols = 3 if kind == "multi_sensor" else 1
+    # the generators hold a few n-sized temporaries next to the result
+    check_alloc(4 * 8 * n * cols, "n", n, f"{n:,} samples of {kind!r}")
     spec = SIGNALS[kind]
     kwargs = {**spec.defaults, **params}
+    kwargs = {k: _check_param(kind, k, v) for k, v in kwargs.items()}
+    rng = make_rng(seed)
     try:
-        out = spec.fn(n, make_rng(seed), **kwargs)
+        with np.errstate(over="raise", invalid="raise"):
+            out = np.asarray(spec.fn(n, rng, **kwargs), dtype=np.float64)
     except TypeError as exc:
         raise ValueError(f"bad parameter for signal {kind!r}: {exc}.") from exc
-    return np.asarray(out, dtype=np.float64)
+    except FloatingPointError:
+        out = np.array([np.inf])
+    if not np.isfinite(out).all():
+        raise ValueError(
+            f"the parameters {kwargs} are too large: samples of {kind!r} overflowed float64. "
+            "Use smaller values."
+        )
+    return out
 
 
 def sample_batches(kind: str, m: int, num_batches: int, seed: int | Rng | None = 0, **params):

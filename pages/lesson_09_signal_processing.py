@@ -19,7 +19,16 @@ from bnlib.adaptive import (
 from bnlib.settings import Setting
 from bnlib.signals import SIGNALS, sample
 from bnlib.ui.charts import chart
-from bnlib.ui.csvdata import MAX_BYTES, MAX_COLUMNS, CsvProblem, Table, normalize_table, read_table
+from bnlib.ui.csvdata import (
+    MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_MB,
+    CsvProblem,
+    Table,
+    md_escape,
+    normalize_table,
+    read_table,
+)
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -284,7 +293,7 @@ st.header("Your own data")
 st.markdown(
     f"""
 Upload a CSV file: first row with column names, one column per signal, one row per time
-step. Each numeric column is normalized on its own, over all rows. Limits: {MAX_BYTES // 2**20} MB,
+step. Each numeric column is normalized on its own, over all rows. Limits: {MAX_MB} MB,
 the first {MAX_COLUMNS} numeric columns; text columns are skipped.
 """
 )
@@ -296,8 +305,8 @@ def own_data() -> None:
     up = c1.file_uploader(
         "CSV file (UTF-8)",
         key="l9_upload",
-        max_upload_size=MAX_BYTES // 2**20,
-        help="A .csv file saved as UTF-8 text, up to 5 MB.",
+        max_upload_size=MAX_MB,
+        help=f"A .csv file saved as UTF-8 text, up to {MAX_MB} MB.",
     )
     with c2:
         st.download_button(
@@ -312,8 +321,10 @@ def own_data() -> None:
         example = setting_widget(EXAMPLE, disabled=up is not None)
     if up is not None:
         name = up.name
-        if up.size > MAX_BYTES:  # the server enforces this too; say it plainly here
-            st.error(f"'{name}' is {nf.fixed(up.size / 2**20, 1)} MB; the limit is 5 MB.")
+        if up.size > MAX_BYTES:  # the widget enforces this too; say it plainly here
+            st.error(
+                f"'{md_escape(name)}' is {nf.fixed(up.size / 1e6, 1)} MB; the limit is {MAX_MB} MB."
+            )
             return
         data = up.getvalue()
     elif example != "none":
@@ -325,11 +336,12 @@ def own_data() -> None:
         table = parse_upload(data)
         out, rows = normalized(table)
     except CsvProblem as exc:
-        st.error(f"Could not use '{name}': {exc}", icon=":material/error:")
+        # a file name is shown as text, not markdown; column names are escaped in csvdata
+        st.error(f"Could not use '{md_escape(name)}': {exc}", icon=":material/error:")
         return
     except Exception as exc:  # a file we did not foresee: a message, never a traceback
         st.error(
-            f"Could not read '{name}' as a CSV table ({type(exc).__name__}). Check that it is "
+            f"Could not read '{md_escape(name)}' as a CSV table ({type(exc).__name__}). Check that it is "
             "comma-separated UTF-8 text with a header row.",
             icon=":material/error:",
         )
@@ -338,7 +350,7 @@ def own_data() -> None:
         st.warning(note, icon=":material/warning:")
     n_rows, n_cols = table.shape
     st.success(
-        f"'{name}': {n_rows} rows, {n_cols} numeric column(s) normalized.",
+        f"'{md_escape(name)}': {n_rows} rows, {n_cols} numeric column(s) normalized.",
         icon=":material/check_circle:",
     )
     st.dataframe(rows, hide_index=True, key="l9_table")

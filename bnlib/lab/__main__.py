@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bnlib.lab import config as C
@@ -105,10 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=1,
-        help="torch CPU threads (default: 1; small nets rarely gain from more, and a busy "
-        "machine loses a lot to thread contention)",
+        help="torch CPU threads, 1 to 4 x the CPU cores (default: 1; small nets rarely gain "
+        "from more, and a busy machine loses a lot to thread contention)",
     )
-    g.add_argument("--quiet", action="store_true", help="print only the summary table")
+    g.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the summary table (no progress lines on stderr)",
+    )
     t = p.add_argument_group("config (shared by every config of the comparison)")
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -147,38 +154,139 @@ def configs_from_args(args) -> tuple[list[TrainConfig], list[str]]:
     return configs, labels
 
 
+OUT_FILES = ("results.json", "metrics.csv")
+
+
+def max_threads() -> int:
+    """The most --threads accepts: 4 x the CPU cores (torch crashes on absurd values)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def check_threads(threads: int) -> int:
+    hi = max_threads()
+    if not 1 <= threads <= hi:
+        raise ValueError(
+            f"--threads must be between 1 and {hi} (4 x the {hi // 4} CPU core(s) here), got "
+            f"{threads}. More threads than cores only contend; 1 is best for small nets."
+        )
+    return threads
+
+
+def check_seeds(seeds: list[int]) -> list[int]:
+    bad = [s for s in seeds if not 0 <= s <= 2**31 - 1]
+    if bad:
+        raise ValueError(
+            f"--seeds must be >= 0 (and below 2**31), got {bad[0]}; any non-negative integer "
+            "gives a reproducible run."
+        )
+    if len(set(seeds)) != len(seeds):
+        raise ValueError("--seeds lists a seed twice; give distinct seeds.")
+    return seeds
+
+
+def check_out(out: Path) -> None:
+    """Make sure the results can be written *before* training: a folder that exists or can be
+    created, and files inside it that can be written. Raises ValueError saying what to fix."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(
+            f"--out {out} is an existing file; it must be a folder (results.json and "
+            "metrics.csv are written inside it). Choose another path."
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"--out {out}: the folder cannot be created ({exc.strerror or exc}). Choose a "
+            "path you can write to."
+        ) from None
+    for name in OUT_FILES:
+        path = out / name
+        if path.is_dir():
+            raise ValueError(f"--out {out}: {path} is a folder, so {name} cannot be written.")
+        probe = out / f".{name}.write-test"
+        try:
+            probe.write_text("")
+            probe.unlink()
+        except OSError as exc:
+            raise ValueError(
+                f"--out {out}: cannot write there ({exc.strerror or exc}). Choose a folder "
+                "you can write to."
+            ) from None
+
+
+class ProgressPrinter:
+    """Progress lines for long runs: the first step, then every 10 % or every `every_s`
+    seconds, whichever comes first. `clock` is injectable so tests need no waiting."""
+
+    def __init__(
+        self, stream=None, every_s: float = 10.0, clock: Callable[[], float] | None = None
+    ):
+        self.stream = stream if stream is not None else sys.stderr
+        self.every_s = every_s
+        self.clock = clock or time.monotonic
+        self._last_pct = None
+        self._last_t = None
+
+    def __call__(self, p) -> None:
+        pct = int(100 * p.fraction)
+        now = self.clock()
+        due = (
+            self._last_pct is None
+            or pct >= self._last_pct + 10
+            or now - self._last_t >= self.every_s
+            or p.steps_done >= p.steps_total
+        )
+        if not due or (self._last_pct == 100 and pct == 100):
+            return
+        self._last_pct, self._last_t = pct, now
+        eta = "" if p.eta_s is None else f", about {_duration(p.eta_s)} left"
+        print(
+            f"  {pct:3d}% ({p.steps_done:,}/{p.steps_total:,} run-steps{eta})",
+            file=self.stream,
+            flush=True,
+        )
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:  # everything that can be wrong is found before torch loads and training starts
+        check_threads(args.threads)
+        check_seeds(args.seeds)
+        configs, labels = configs_from_args(args)
+        check_out(args.out)
+    except ValueError as exc:
+        parser.error(str(exc))
+
     import torch
 
     from bnlib.lab.engine import run_comparison
     from bnlib.lab.export import summary_table, to_csv, to_json
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    torch.set_num_threads(max(1, args.threads))
+    torch.set_num_threads(args.threads)
+    report = None if args.quiet else ProgressPrinter()
     try:
-        configs, labels = configs_from_args(args)
-        if len(set(args.seeds)) != len(args.seeds):
-            raise ValueError("--seeds lists a seed twice; give distinct seeds.")
-        last = [-1]
-
-        def report(p):
-            pct = int(100 * p.fraction)
-            if not args.quiet and pct >= last[0] + 10:
-                last[0] = pct
-                eta = "" if p.eta_s is None else f", about {p.eta_s:.0f} s left"
-                print(
-                    f"  {pct:3d}% ({p.steps_done}/{p.steps_total} run-steps{eta})", file=sys.stderr
-                )
-
         res = run_comparison(
             configs, args.seeds, callback=report, cancel=threading.Event(), labels=labels
         )
     except ValueError as exc:
         parser.error(str(exc))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(to_json(res))
-    (args.out / "metrics.csv").write_text(to_csv(res))
+    try:
+        (args.out / "results.json").write_text(to_json(res))
+        (args.out / "metrics.csv").write_text(to_csv(res))
+    except OSError as exc:  # checked before training; the disk may still fill up
+        print(summary_table(res))
+        print(f"error: could not write the results to {args.out}: {exc}", file=sys.stderr)
+        return 1
     for n in res.notices:
         print("note:", n)
     if not args.quiet:

@@ -1,5 +1,10 @@
 """Datasets for the lab, as numpy arrays: the shipped 8x8 digits, three synthetic 2-D sets,
-and full MNIST when the host can download it (cached on disk, checksum-verified).
+and full MNIST when the host allows downloading it (cached on disk, checksum-verified).
+
+Downloading is off unless the host sets BNLAB_MNIST_DOWNLOAD=1: a link can pick the mnist
+dataset, and a visitor should not be able to make the server reach out to the internet.
+Files already in the cache are used either way. BNLAB_MNIST_MIRROR points at another
+mirror (a URL ending in /). Without MNIST the lab trains on the shipped digits and says why.
 
 Everything here is numpy; the trainer turns the arrays into tensors.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +30,8 @@ CACHE_DIR = Path(
     os.environ.get("BNLAB_DATA_DIR", Path(__file__).resolve().parents[2] / ".data-cache")
 )
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+DOWNLOAD_ENV = "BNLAB_MNIST_DOWNLOAD"  # "1", "true", "yes" or "on" allows the download
+MIRROR_ENV = "BNLAB_MNIST_MIRROR"
 # md5 of the two training files (the same sums torchvision checks).
 MNIST_FILES = {
     "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
@@ -96,23 +104,49 @@ def _fetch(url: str, dest: Path, timeout: float = 20.0) -> None:
     tmp.replace(dest)
 
 
+def download_allowed() -> bool:
+    """Whether the host allows downloading MNIST (BNLAB_MNIST_DOWNLOAD; off by default)."""
+    return os.environ.get(DOWNLOAD_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _why(exc: BaseException) -> str:
+    """A short, plain reason for a failed download (never a raw urlopen repr)."""
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+        return "the connection timed out"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror[0].lower() + reason.strerror[1:]
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the mirror answered HTTP {exc.code}"
+    return type(reason).__name__
+
+
 def load_mnist(cache_dir: Path | None = None, fetch=None) -> tuple[np.ndarray, np.ndarray]:
     """MNIST's 60k training images as (60000, 784) float64 in [0, 255] and labels.
 
-    Files are downloaded once into `cache_dir` and their md5 checked every time; raises
-    OSError (no network, bad checksum) with a message a learner can act on.
+    Files are downloaded once into `cache_dir` (only when download_allowed()) and their md5
+    checked every time; raises OSError (downloads off, no network, bad checksum) with a
+    message a learner can act on.
     """
     cache_dir = Path(cache_dir or CACHE_DIR)
     fetch = fetch or _fetch
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    mirror = os.environ.get(MIRROR_ENV) or MNIST_MIRROR
     paths = {}
     for name, md5 in MNIST_FILES.items():
         path = cache_dir / name
         if not path.is_file() or _md5(path) != md5:
+            if not download_allowed():
+                raise OSError(
+                    "it is not in this server's data cache and downloading it is turned off "
+                    f"here (the host can allow it with {DOWNLOAD_ENV}=1)"
+                )
             try:
-                fetch(MNIST_MIRROR + name, path)
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                fetch(mirror + name, path)
             except Exception as exc:
-                raise OSError(f"could not download {name} ({exc})") from exc
+                raise OSError(
+                    f"the server could not download it ({_why(exc)}); it may be offline"
+                ) from exc
             if _md5(path) != md5:
                 path.unlink(missing_ok=True)
                 raise OSError(f"{name} failed its checksum; the download was discarded")

@@ -20,7 +20,12 @@ import pandas as pd
 
 from bnlib.batchnorm import forward
 
-MAX_BYTES = 5 * 1024 * 1024  # the app's upload limit (server.maxUploadSize = 5 MB)
+# The upload limit, in decimal megabytes: the upload widget counts 1 MB = 1,000,000 bytes
+# (on most platforms) while the server counts server.maxUploadSize in MiB, so the file
+# size check here (5,000,000 bytes) is the one that binds, and it agrees with the widget.
+# .streamlit/config.toml's server.maxUploadSize must equal MAX_MB (a test checks it).
+MAX_MB = 5
+MAX_BYTES = MAX_MB * 1000 * 1000
 MAX_COLUMNS = 50  # more numeric columns than this are cut, with a note
 
 _SIGNATURES = (
@@ -52,11 +57,24 @@ class Table:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1000 / 1000:.1f} MB"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
+
+
+def md_escape(text: str, limit: int = 80) -> str:
+    """Text from a file (a column or file name) made safe inside an st.error/st.warning
+    message: markdown and HTML characters are backslash-escaped, line breaks and other
+    control characters become spaces, and very long names are cut."""
+    text = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in str(text))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _names(cols, limit: int = 5) -> str:
-    cols = [str(c) for c in cols]
+    cols = [md_escape(c) for c in cols]
     shown = ", ".join(f"'{c}'" for c in cols[:limit])
     return shown + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
 
@@ -202,27 +220,40 @@ def read_table(data: bytes, max_bytes: int = MAX_BYTES, max_columns: int = MAX_C
     names = list(kept)
     bad = ~np.isfinite(values)
     if bad.any():
-        per_col = {names[j]: int(bad[:, j].sum()) for j in range(len(names)) if bad[:, j].any()}
+        per_col = {
+            md_escape(names[j]): int(bad[:, j].sum()) for j in range(len(names)) if bad[:, j].any()
+        }
         listed = ", ".join(f"'{k}': {v}" for k, v in list(per_col.items())[:5])
         notes.append(
             f"{int(bad.sum())} cell(s) are empty, not numbers, NaN or infinite ({listed}); they are left "
             "out of the statistics and drawn as gaps."
         )
         values[bad] = np.nan
-    usable = np.isfinite(values).sum(axis=0) >= 2
+    few = np.isfinite(values).sum(axis=0) < 2
     with np.errstate(over="ignore", invalid="ignore"):
-        spread = np.nanstd(np.where(usable, values, 0.0), axis=0)
-    usable &= np.isfinite(spread)
-    if not usable.all():
-        dropped = [names[j] for j in np.flatnonzero(~usable)]
-        notes.append(
-            f"Dropped {_names(dropped)}: fewer than two usable values, or values too large "
-            "to square."
+        spread = np.nanstd(np.where(few, 0.0, values), axis=0)
+    huge = ~few & ~np.isfinite(spread)  # finite values whose squares overflow float64
+    usable = ~few & ~huge
+    if huge.any():
+        cols = [names[j] for j in np.flatnonzero(huge)]
+        largest = float(np.nanmax(np.abs(values[:, huge])))
+        shift = max(1, int(np.floor(np.log10(largest))) - 100)
+        too_large = (
+            f"{_names(cols)}: the values are too large to normalize (up to {largest:.3g}; "
+            "squaring them overflows float64). Divide the column by a power of ten, "
+            f"e.g. 1e{shift}, and upload again"
         )
         if not usable.any():
-            raise CsvProblem(
-                "No numeric column has two or more finite values, so there is nothing to normalize."
-            )
+            raise CsvProblem(f"Cannot use {too_large}.")
+        notes.append(f"Dropped {too_large}.")
+    if few.any():
+        dropped = [names[j] for j in np.flatnonzero(few)]
+        notes.append(f"Dropped {_names(dropped)}: fewer than two usable values.")
+    if not usable.any():
+        raise CsvProblem(
+            "No numeric column has two or more finite values, so there is nothing to normalize."
+        )
+    if not usable.all():
         values = values[:, usable]
         names = [n for n, u in zip(names, usable, strict=True) if u]
         spread = spread[usable]
@@ -245,7 +276,10 @@ def normalize_table(table: Table, eps: float = 1e-5) -> tuple[np.ndarray, list[d
     for j, name in enumerate(table.names):
         col = table.values[:, j]
         ok = np.isfinite(col)
-        y, cache = forward(col[ok].reshape(-1, 1), eps=eps)  # (m, 1): stats over the rows
+        try:
+            y, cache = forward(col[ok].reshape(-1, 1), eps=eps)  # (m, 1): stats over the rows
+        except ValueError as exc:  # read_table drops such columns; this is the last guard
+            raise CsvProblem(f"Column '{md_escape(name)}' cannot be normalized: {exc}") from None
         out[ok, j] = y[:, 0]
         rows.append(
             {

@@ -238,3 +238,52 @@ def test_a_link_naming_only_a_preset_applies_it():
     want_a, want_b = PRESETS["Bad init"].configs()
     assert (a, b) == (want_a.replace(depth=7), want_b.replace(depth=7))  # the link wins
     assert at.query_params["a_init"] == "large_gaussian"  # written, so the link stays exact
+
+
+# --- issue 15 §5: a link to the mnist dataset makes no download unless the host allows it ---
+
+
+def test_mnist_link_without_download_permission_warns_and_trains_on_digits(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    from bnlib.lab import data as D
+
+    requests = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # a loopback "mirror" that only records what reached it
+            requests.append(self.path)
+            self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(D.MIRROR_ENV, f"http://127.0.0.1:{server.server_address[1]}/")
+    monkeypatch.delenv(D.DOWNLOAD_ENV, raising=False)  # the default: off
+    monkeypatch.setattr(D, "CACHE_DIR", tmp_path)  # an empty cache
+    D.load_dataset.cache_clear()
+    try:
+        at = _open_with(
+            {"a_dataset": "mnist", "a_depth": "1", "a_width": "16", "a_steps": "3", "seeds": "1"}
+        )
+        assert at.selectbox(key="a_dataset").value == "mnist"
+        at.button(key="lab_train").click().run()
+        assert not at.exception, at.exception
+        job = at.session_state["lab_job"]
+        job.thread.join(WAIT_S)
+        assert job.state == "done" and job.error is None
+        at.run()
+        assert not at.exception, at.exception
+        warnings = " ".join(w.value for w in at.warning)
+        assert "Full MNIST is not available on this server" in warnings
+        assert "downloading it is turned off" in warnings and "8x8 digits" in warnings
+        assert "urlopen" not in warnings and "Errno" not in warnings
+        assert requests == []  # the server did not try to download anything
+        assert all(r.status == "finished" for r in job.result.runs)
+    finally:
+        D.load_dataset.cache_clear()
+        server.shutdown()
+        server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -279,3 +280,49 @@ def test_momentum_converter_both_ways(reference):
         at.number_input(key="ref_torch").set_value(edge).run()
         ok(at)
         assert at.number_input(key="ref_keras").value == pytest.approx(1 - edge)
+
+
+# --- issue 15 §5: uploads -------------------------------------------------------------------
+
+
+def test_uploader_limit_matches_the_server_setting_and_the_code(signals):
+    import tomllib
+
+    from bnlib.ui.csvdata import MAX_BYTES
+
+    at = signals
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    widget_mb = at.file_uploader(key="l9_upload").proto.max_upload_size_mb
+    assert widget_mb == config["server"]["maxUploadSize"] == MAX_BYTES // 1_000_000
+    # the browser widget refuses 5,000,001 bytes (it counts 1 MB as 1,000,000 bytes): so must
+    # the page, or a file that slips past one check meets a different limit in the other
+    over = b"a\n" + b"1\n" * 2_499_999 + b"\n"
+    assert len(over) == 5_000_001
+    at.file_uploader(key="l9_upload").set_value(("over.csv", over, "text/csv")).run()
+    ok(at)
+    assert any("the limit is 5 MB" in e.value for e in at.error), [e.value for e in at.error]
+    at.file_uploader(key="l9_upload").clear().run()
+
+
+def test_huge_values_upload_says_too_large(signals):
+    at = signals
+    data = b"a,b\n1e200,-1e200\n-1e200,1e200\n0,0\n"
+    at.file_uploader(key="l9_upload").set_value(("huge.csv", data, "text/csv")).run()
+    ok(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "too large to normalize" in errors and "two or more finite values" not in errors
+    at.file_uploader(key="l9_upload").clear().run()
+
+
+def test_file_and_column_names_are_not_rendered_as_markdown(signals):
+    at = signals
+    data = b'"**bold**","[x](javascript:alert(1))","<b>hi</b>",ok\nt,t,t,1\nu,u,u,2\nv,v,v,3\n'
+    name = "[evil](http://example.com)**.csv"
+    at.file_uploader(key="l9_upload").set_value((name, data, "text/csv")).run()
+    ok(at)
+    shown = " ".join(m.value for m in [*at.warning, *at.success, *at.error])
+    assert "Skipped 3 non-numeric column(s)" in shown
+    for raw in ("**bold**", "[x](", "<b>", "[evil](", "**.csv"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), shown), (raw, shown)
+    assert r"\[evil\]\(http\:" in shown
+    at.file_uploader(key="l9_upload").clear().run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,62 @@ def test_example_files_read(name):
     assert out.shape == t.shape and len(rows) == t.shape[1]
     if name == "sensors.csv":
         assert t.shape == (400, 7) and not t.notes
+
+
+# --- issue 15 §5: one upload limit, "too large" said plainly, names escaped ------------------
+
+
+def test_the_upload_limit_is_one_number():
+    import tomllib
+
+    from bnlib.ui.csvdata import MAX_MB
+
+    config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    assert tomllib.loads(config.read_text())["server"]["maxUploadSize"] == MAX_MB
+    # the upload widget counts a megabyte as 1,000,000 bytes and refuses 5,000,001
+    assert MAX_BYTES == MAX_MB * 1_000_000 == 5_000_000
+    rows = b"1.0\n" * ((MAX_BYTES - 2) // 4)
+    exactly = b"a\n" + rows + b"1" * (MAX_BYTES - 2 - len(rows) - 1) + b"\n"
+    assert len(exactly) == MAX_BYTES
+    read_table(exactly)  # at the limit: accepted
+    with pytest.raises(CsvProblem, match=r"the limit is 5\.0 MB"):
+        read_table(exactly + b"\n")  # 5,000,001 bytes: what the widget refuses, refused here too
+
+
+def test_huge_columns_are_called_too_large():
+    with pytest.raises(CsvProblem, match=r"Cannot use 'a': the values are too large to normalize"):
+        read_table(b"a\n1e200\n-1e200\n")
+    with pytest.raises(CsvProblem, match=r"'a', 'b': the values are too large.*e\.g\. 1e100"):
+        read_table(b"a,b\n1e200,-1e200\n-1e200,1e200\n3,4\n")
+    t = read_table(b"a,b,c\n1e200,1,5\n-1e200,2,\n")
+    assert t.names == ("b",)
+    assert any("Dropped 'a': the values are too large to normalize" in n for n in t.notes)
+    assert any("Dropped 'c': fewer than two usable values." in n for n in t.notes)
+
+
+HOSTILE_NAMES = [
+    "**bold**",
+    "[click](javascript:alert(1))",
+    "<img src=x onerror=alert(1)>",
+    ":red[big]",
+    "$x^2$",
+    "# heading",
+    "`code`",
+]
+
+
+def test_column_names_in_messages_are_escaped():
+    header = ",".join(f'"{n}"' for n in HOSTILE_NAMES) + ',"line\nbreak",good,const\n'
+    rows = "".join(",".join(["text"] * (len(HOSTILE_NAMES) + 1)) + f",{i},7\n" for i in range(3))
+    t = read_table((header + rows).encode())
+    notes = " ".join(t.notes)
+    assert "Skipped 8 non-numeric column(s)" in notes
+    for raw in ("**bold**", "](", "<img", ":red[", "$x", "`code`", "# heading"):
+        # present only with its first character backslash-escaped
+        assert not re.search(r"(?<!\\)" + re.escape(raw), notes), raw
+    assert "\n" not in notes
+    assert r"\*\*bold\*\*" in notes and r"\<img src\=x onerror\=alert\(1\)\>" in notes
+    assert t.names[0] == "good"  # the data keeps the real names
+    with pytest.raises(CsvProblem) as info:
+        read_table(b'"[x](http://evil)",b\nfoo,bar\nbaz,qux\n')
+    assert "](" not in str(info.value) and r"\[x\]\(http" in str(info.value)

@@ -51,7 +51,9 @@ def test_mnist_offline_falls_back_to_digits(tmp_path, monkeypatch):
     assert "MNIST" in ds.notice and "8x8 digits" in ds.notice
 
 
-def test_mnist_bad_checksum_is_rejected(tmp_path):
+def test_mnist_bad_checksum_is_rejected(tmp_path, monkeypatch):
+    monkeypatch.setenv(D.DOWNLOAD_ENV, "1")
+
     def fake_fetch(url, dest, timeout=20.0):
         with gzip.open(dest, "wb") as fh:
             fh.write(b"not mnist")
@@ -59,3 +61,78 @@ def test_mnist_bad_checksum_is_rejected(tmp_path):
     with pytest.raises(OSError, match="checksum"):
         D.load_mnist(cache_dir=tmp_path, fetch=fake_fetch)
     assert not any(tmp_path.iterdir())
+
+
+# --- issue 15 §5: a link must not make the server download; offline is said plainly ---------
+
+
+class _Mirror:
+    """A real HTTP server on loopback that records every request and serves junk."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.requests = []
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                mirror.requests.append(self.path)
+                body = b"not mnist"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    m = _Mirror()
+    monkeypatch.setattr(D, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv(D.MIRROR_ENV, m.url)
+    monkeypatch.delenv(D.DOWNLOAD_ENV, raising=False)
+    yield m
+    m.close()
+
+
+def test_mnist_download_is_off_unless_the_host_enables_it(mirror):
+    ds = D.load_dataset.__wrapped__("mnist", 2000, 0.2, True, 0)
+    assert mirror.requests == []  # nothing left the server
+    assert ds.name == "digits"
+    assert "downloading it is turned off" in ds.notice and D.DOWNLOAD_ENV in ds.notice
+    assert "8x8 digits" in ds.notice
+
+
+def test_mnist_download_happens_when_enabled(mirror, monkeypatch):
+    monkeypatch.setenv(D.DOWNLOAD_ENV, "1")
+    with pytest.raises(OSError, match="checksum"):
+        D.load_mnist()
+    assert mirror.requests == ["/train-images-idx3-ubyte.gz"]
+
+
+def test_mnist_offline_says_so_plainly(mirror, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv(D.MIRROR_ENV, f"http://127.0.0.1:{port}/")
+    monkeypatch.setenv(D.DOWNLOAD_ENV, "1")
+    ds = D.load_dataset.__wrapped__("mnist", 2000, 0.2, True, 0)
+    assert ds.name == "digits"
+    assert "could not download it (connection refused); it may be offline" in ds.notice
+    for raw in ("urlopen", "Errno", "<", "URLError"):
+        assert raw not in ds.notice
