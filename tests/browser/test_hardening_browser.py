@@ -1,9 +1,12 @@
-"""Issue 7 in a real Chromium: the lab queue under 8 sessions, a closed tab, Stop, hostile
-links, bad CSV files while another session keeps working, and nothing written to disk.
+"""Issues 7 and 15 in a real Chromium: the lab queue under 8 sessions, a closed tab, Stop,
+a client clearing every cache, hostile links, bad CSV files while another session keeps
+working, and nothing written to disk.
 
-The lab tests start their own server with the production entry point and 2 training
-slots (BNLAB_LAB_SLOTS=2, whatever the machine's core count), with HOME and TMPDIR
-pointing at empty folders so any file the app writes can be found.
+The lab tests start their own server (`python -m bnlib.ui.serve` through the test-only
+tests/support/gated_serve.py) with 2 training slots (BNLAB_LAB_SLOTS=2, whatever the
+machine's core count), HOME and TMPDIR in empty folders so any file the app writes can
+be found, and a gate that holds each job after its first step until the test releases
+it: what the tests see never depends on how fast the machine is.
 """
 
 from __future__ import annotations
