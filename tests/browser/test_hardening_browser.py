@@ -25,6 +25,9 @@ from tests.support.gates import WAIT_S, wait_until
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
+# Failure guards for waits on a state, not speed limits: eight tabs each ticking twice a
+# second on two busy cores can take minutes to show a state they are certain to reach.
+LOADED_S = 300.0
 IN_LINE = re.compile(r"You are number (\d+) in line")
 SKIP_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", "out"}
 
@@ -78,7 +81,7 @@ def lab(lab_server):
 def open_lab(browser, base: str, steps: int, seeds: int = 3):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
+    pg.set_default_timeout(LOADED_S * 1000)
     pg.goto(base + "/training-lab")
     wait_idle(pg)
     fields = [("a_steps", steps)] + ([("seeds", seeds)] if seeds != 3 else [])
@@ -128,7 +131,7 @@ def press_stop(pg, tries: int = 3) -> None:
     for _ in range(tries):
         pg.locator(".st-key-lab_stop button").click()
         try:
-            pg.get_by_text("Stopped.", exact=False).first.wait_for(timeout=20_000)
+            pg.get_by_text("Stopped.", exact=False).first.wait_for(timeout=60_000)
             return
         except PlaywrightTimeout:
             continue
@@ -144,7 +147,7 @@ def wait_for_states(pages, pred, what: str) -> list:
         return pred(last)
 
     try:
-        wait_until(ok, what, poll=0.25)
+        wait_until(ok, what, timeout=LOADED_S, poll=0.25)
     except AssertionError as err:
         notes = [re.findall(r"(?:Stopped|All training)[^\n]*", main_text(pg)) for pg in pages]
         raise AssertionError(f"{err}; the tabs showed {last}, saying {notes}") from None
