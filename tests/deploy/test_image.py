@@ -39,7 +39,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socketserver
 import subprocess
 import sys
@@ -51,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from deploy_helpers import ROOT, free_port, http_get, require
+from deploy_helpers import ROOT, free_port, http_get, require, stop
 
 pytestmark = [pytest.mark.image, pytest.mark.timeout(2700)]
 
@@ -239,19 +238,6 @@ class Buildah:
         return self(*args, container, "--", *cmd, check=False, timeout=120)
 
 
-def stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=timeout)
-    except ProcessLookupError:
-        pass
-
-
 # ---- the stand-in base image ---------------------------------------------------------
 
 
@@ -390,7 +376,7 @@ def built(pytestconfig) -> Iterator[Built]:
         say("summary: " + ", ".join(f"{k} {v}" for k, v in b.measurements.items()))
     finally:
         for child in bh.children:
-            stop_group(child)
+            stop(child, timeout=20)
         t0 = time.monotonic()
         bh("rm", "--all", check=False)
         bh("rmi", "--all", "--force", check=False)
@@ -528,7 +514,7 @@ def test_image_entrypoint_serves_pages_and_passes_its_health_check(built, contai
         finally:
             context.close()
     finally:
-        stop_group(proc)
+        stop(proc, timeout=20)
     assert "Traceback" not in log.read_text(), log.read_text()
     # Stopped: the same check now fails, so it did test this server.
     res = bh.run(container, *built.config["Healthcheck"]["Test"][1:], env={"BNLAB_PORT": str(port)})
