@@ -149,7 +149,7 @@ for i, f in enumerate(f for f in FIELDS if f in unlinked):
 if not unlinked:
     st.caption("Nothing is set apart: B is an exact copy of A (useful to see seed-to-seed spread).")
 
-s1, s2, s3, s4 = st.columns([1, 1, 1, 1])
+s1, s2, s3 = st.columns([1, 1, 2], vertical_alignment="bottom")
 number_widget(SEEDS, s1)
 number_widget(SEED0, s2)
 job = st.session_state.get("lab_job")
@@ -157,7 +157,6 @@ running = job is not None and job.running
 s3.button(
     "Train", key="lab_train", type="primary", on_click=_start, disabled=running, width="stretch"
 )
-s4.button("Stop", key="lab_stop", on_click=_stop, disabled=not running, width="stretch")
 device, notice = resolve_device(st.session_state[_key("device", "A")])
 st.caption(
     f"Device: {device.type}{' (' + notice + ')' if notice else ''}. Limits on this shared "
@@ -186,15 +185,24 @@ def monitor() -> None:
         return
     res, p = job.result, job.progress
     lab_session.keep_alive()
+    # Stop lives in the ticking fragment: a press is then a rerun of this fragment, which
+    # Streamlit queues behind a tick in progress instead of restarting the whole page.
+    status, stop = st.columns([5, 1], vertical_alignment="center")
+    if job.running:
+        stop.button("Stop", key="lab_stop", on_click=_stop, width="stretch")
     if job.state == "waiting":
-        st.info(
+        status.info(
             f"All training slots are busy. You are number {max(1, job.queue_position)} in line."
         )
         # Nothing to draw yet: skip the (empty) charts. With a queue of waiting tabs each
         # ticking twice a second, drawing them took the CPU the trainings needed.
         return
-    eta = "" if p.eta_s is None or not job.running else f" · about {p.eta_s:.0f} s left"
-    st.progress(p.fraction, text=f"{p.fraction:.0%} of {p.steps_total:,} run-steps{eta}")
+    if p.steps_done == 0:  # the total is known once the data is loaded
+        text = "Preparing the digits and the networks…" if job.running else "No step was trained."
+        status.progress(0.0, text=text)
+    else:
+        eta = "" if p.eta_s is None or not job.running else f" · about {p.eta_s:.0f} s left"
+        status.progress(p.fraction, text=f"{p.fraction:.0%} of {p.steps_total:,} run-steps{eta}")
     for n in res.notices:
         st.warning(n)
     if job.error:

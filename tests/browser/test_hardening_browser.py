@@ -147,7 +147,7 @@ def test_eight_lab_sessions_queue_complete_or_cancel(browser, lab):
         for pg in pages:
             pg.locator(".st-key-lab_train button").click()
         # two train (held after their first step), six wait in line at places 1..6
-        wait_for_states(
+        seen = wait_for_states(
             pages,
             lambda s: (
                 s.count("training") == 2
@@ -155,14 +155,29 @@ def test_eight_lab_sessions_queue_complete_or_cancel(browser, lab):
             ),
             "2 training and 6 in line at places 1..6",
         )
-        # (Stop while waiting in line is tested without a browser, in test_lab_faults.py and
-        # test_lab_page.py: in the browser a press on a queued, ticking tab was lost in two
-        # of four full runs, a suspected Streamlit fragment/button interaction under study)
+        # the two furthest back give up while waiting: one press of Stop each, no retry
+        # (Stop sits in the ticking fragment, so a press queues behind a tick in progress)
+        stopped = [i for i, p in enumerate(seen) if p in (5, 6)]
+        for i in stopped:
+            pages[i].locator(".st-key-lab_stop button").click()
+        wait_for_states(
+            pages,
+            lambda s: (
+                [s[i] for i in stopped] == ["done", "done"]
+                and sorted(p for p in s if isinstance(p, int)) == [1, 2, 3, 4]
+                and s.count("training") == 2
+            ),
+            "the two stopped, the four others still in line at 1..4",
+        )
         gate.release()  # now everything may train to the end, two at a time
         wait_for_states(pages, lambda s: s == ["done"] * 8, "every session ended")
-        for pg in pages:
+        for i, pg in enumerate(pages):
             assert_no_exception(pg)
-            assert "100% of" in main_text(pg)  # trained to the end, two at a time
+            if i in stopped:
+                assert "Stopped." in main_text(pg)
+                assert "100% of" not in main_text(pg)
+            else:
+                assert "100% of" in main_text(pg)  # trained to the end, two at a time
     finally:
         for ctx, _ in tabs:
             ctx.close()
@@ -182,8 +197,9 @@ def test_closing_a_tab_frees_its_slot_and_stop_works(browser, lab):
         assert position(c) == 1
         ctx_a.close()  # the tab goes away mid-training: after the grace period, its slot frees
         c.get_by_text(IN_LINE).wait_for(state="detached", timeout=WAIT_S * 1000)
-        c.locator("[data-testid='stProgress']").wait_for()
-        assert "of 40 run-steps" in main_text(c)  # c took a's slot and is held after a step
+        # c took a's slot and is held after its first step (before it, the bar says it is
+        # preparing the digits and networks)
+        c.get_by_text(re.compile(r"of 40 run-steps")).wait_for(timeout=LOADED_S * 1000)
         b.locator(".st-key-lab_stop button").click()
         b.get_by_text("Stopped.", exact=False).first.wait_for()
         c.locator(".st-key-lab_stop button").click()
