@@ -12,7 +12,7 @@ st.set_page_config(
     page_title="Batch Norm Lab",
     page_icon=":material/stacked_line_chart:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # collapsed on a phone, open on a wide screen
 )
 
 sections: dict[str, list] = {}

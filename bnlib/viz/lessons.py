@@ -111,10 +111,12 @@ def shift_bands_figure(
         shapes.append(vline(float(steps[current]), ax, palette.BATCH, "dot"))
         axis_update(fig, ax, x=dict(title_text="training step"), y=dict(range=[-lim, lim]))
     fig.update_layout(shapes=shapes, yaxis_title_text="sigmoid input z")
-    fig.add_annotation(
-        text=f"shaded: |z| > {flat:g}, the low-slope zone (slope under "
-        f"{_slope_share(flat):.0%} of its peak)", xref="paper", yref="paper",
-        x=1.0, y=1.12, showarrow=False, xanchor="right", font=dict(size=11),
+    fig.add_trace(  # a legend entry for the shading (as a note above, it hit the titles)
+        go.Scatter(
+            x=[None], y=[None], mode="markers", hoverinfo="skip",
+            marker=dict(symbol="square", size=14, color=palette.SATURATED),
+            name=f"low-slope zone, |z| > {flat:g} (slope under {_slope_share(flat):.0%} of its peak)",
+        )
     )  # fmt: skip
     return styled(fig, "", height, legend=True)
 

@@ -54,9 +54,9 @@ def _bars(values, color, name, bins=60, lo=None, hi=None, showlegend=True, opaci
 
 
 def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
-    """theme.layout with the legend in a row above the plot (these figures' titles are
-    subplot titles or the page's headings)."""
-    return pal.layout(fig, title, height, legend=pal.LEGEND_TOP, bargap=0, barmode="overlay")
+    """theme.layout with the legend in a row at the foot of the figure: above the plot it
+    ran into the subplot titles."""
+    return pal.layout(fig, title, height, legend=True, bargap=0, barmode="overlay")
 
 
 # --- lesson 7: placement -------------------------------------------------------------

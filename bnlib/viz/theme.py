@@ -10,6 +10,7 @@ reads on both light and dark backgrounds. Nothing here calls streamlit.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable
 
 import numpy as np
@@ -113,7 +114,7 @@ LAYOUT = dict(
     font=dict(size=13),
 )
 
-LEGEND_BELOW = dict(orientation="h", y=-0.18, x=0.0)
+LEGEND_BELOW = dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0)
 LEGEND_TOP = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
 
 
@@ -141,6 +142,7 @@ def layout(
         fig.update_layout(legend=legend)
     if extra:
         fig.update_layout(**extra)
+    fit_titles(fig)
     # the primary axes only: grid_figure styles its own axes (update_xaxes over a 12-cell
     # grid costs more than building the figure)
     fig.update_layout(
@@ -150,6 +152,41 @@ def layout(
         yaxis_zerolinecolor=GRID,
     )
     return readable_log_axes(fig)
+
+
+# Characters of 13 px text that fit across a chart on a 390 px phone screen.
+PHONE_CHARS = 48
+_LINE_PX = 16
+
+
+def fit_titles(fig: go.Figure) -> go.Figure:
+    """Wrap subplot titles (paper annotations sitting on top of a plot area) so that side by
+    side they fit a phone screen, and grow the top margin by the lines the top row gained."""
+    tops = [
+        a
+        for a in fig.layout.annotations
+        if a.xref == "paper" and a.yref == "paper" and a.yanchor == "bottom" and a.text
+        and not a.showarrow and a.x is not None and a.y is not None
+    ]  # fmt: skip
+    rows: dict[float, list] = {}
+    for a in tops:
+        rows.setdefault(round(a.y, 3), []).append(a)
+    extra = 0
+    top_y = max(rows, default=None)
+    for y, row in rows.items():
+        xs = sorted(a.x for a in row)
+        gap = min((b - a for a, b in zip(xs, xs[1:], strict=False)), default=1.0)
+        width = max(10, int(PHONE_CHARS * gap))
+        for a in row:
+            if "<br>" in a.text or len(a.text) <= width:
+                continue
+            lines = textwrap.wrap(a.text, width, break_long_words=False)
+            a.text = "<br>".join(lines)
+            if y == top_y:
+                extra = max(extra, _LINE_PX * (len(lines) - 1))
+    if extra:
+        fig.update_layout(margin_t=(fig.layout.margin.t or 40) + extra)
+    return fig
 
 
 # --- log axes ----------------------------------------------------------------------------------

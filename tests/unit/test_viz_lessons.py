@@ -87,14 +87,15 @@ def test_shift_bands_figure_two_panels_with_shaded_tails():
     fig = lessons.shift_bands_figure(steps, _bands(), _bands() / 3, current=4, flat=2.0)
     titles = annotation_texts(fig)
     assert "Without BN" in titles and "With BN" in titles
-    assert any("low-slope zone (slope under 42% of its peak)" in t for t in titles)
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert "low-slope zone, |z| > 2 (slope under 42% of its peak)" in names
     fills = [t for t in fig.data if t.fill == "tonexty"]
     assert len(fills) == 2  # one band per panel
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(rects) == 4  # upper and lower tail, both panels
     assert all(abs(r.y0) >= 2.0 or abs(r.y1) >= 2.0 for r in rects)
-    markers = [t for t in fig.data if t.mode == "markers"]
-    assert all(list(m.x) == [100] * 3 for m in markers)  # the current step
+    markers = [t for t in fig.data if t.mode == "markers" and t.showlegend is False]
+    assert len(markers) == 2 and all(list(m.x) == [100] * 3 for m in markers)  # the current step
 
 
 def test_shift_bands_figure_rejects_bad_shapes():

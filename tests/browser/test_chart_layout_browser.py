@@ -1,0 +1,110 @@
+"""Every chart on every page, in a real Chromium at a desktop and a phone width: no text of a
+chart (legend entries, titles, axis titles, subplot titles and other annotations, tick
+labels) overlaps another or is cut off by the chart's edge.
+
+Positions are measured in the browser from the SVG Plotly drew, after each chart has been
+scrolled into view. The light and dark themes change colours only, not these positions, so
+one theme is measured. Tick labels of one axis are not compared with each other (Plotly
+thins them itself); everything else is compared with everything.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bnlib.ui.registry import available_pages
+from tests.conftest import wait_idle
+from tests.support.gates import WAIT_S
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"desktop": (1400, 1000), "phone": (390, 844)}
+
+# Collects text boxes per chart and returns the problems found, as short strings.
+MEASURE = """
+() => {
+  const problems = [];
+  const tick = k => k === "xtick" || k === "ytick";
+  document.querySelectorAll("[data-testid='stPlotlyChart']").forEach((chart, ci) => {
+    const svg = chart.querySelector("svg.main-svg");
+    if (!svg) { problems.push(`chart ${ci}: not drawn`); return; }
+    const frame = svg.getBoundingClientRect();
+    const items = [];
+    const add = (sel, kind) => chart.querySelectorAll(sel).forEach(el => {
+      const text = (el.textContent || "").trim();
+      const r = el.getBoundingClientRect();
+      if (text && r.width >= 1 && r.height >= 1) items.push({kind, text: text.slice(0, 40), r});
+    });
+    add(".legend .legendtext", "legend");
+    add(".gtitle", "title");
+    add("[class*='g-x'][class*='title'] text", "x title");
+    add("[class*='g-y'][class*='title'] text", "y title");
+    add(".annotation-text", "annotation");
+    add(".xtick text", "xtick");
+    add(".ytick text", "ytick");
+    const tol = 1;
+    for (const it of items) {
+      const r = it.r;
+      if (r.left < frame.left - tol || r.right > frame.right + tol ||
+          r.top < frame.top - tol || r.bottom > frame.bottom + tol)
+        problems.push(`chart ${ci}: ${it.kind} "${it.text}" is cut off`);
+    }
+    const hit = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > tol &&
+                          Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > tol;
+    for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+      const a = items[i], b = items[j];
+      if (tick(a.kind) && tick(b.kind)) continue;
+      if (a.kind === "legend" && b.kind === "legend") continue;
+      if (hit(a.r, b.r))
+        problems.push(`chart ${ci}: ${a.kind} "${a.text}" overlaps ${b.kind} "${b.text}"`);
+    }
+  });
+  return problems;
+}
+"""
+
+# True once every chart on the page has been drawn and the count held still for a moment.
+ALL_DRAWN = """
+() => {
+  const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+  const drawn = charts.every(c => {
+    const plot = c.querySelector(".js-plotly-plot");
+    return plot && plot._fullLayout && c.querySelector("svg.main-svg");
+  });
+  const n = charts.length;
+  const same = window.__bnlabCharts === n;
+  window.__bnlabCharts = n;
+  return drawn && same;
+}
+"""
+
+
+def load(pg, base: str, url_path: str) -> int:
+    """Open a page, wait for its script to finish and its charts to be drawn; scroll every
+    chart into view (Plotly sizes a chart when it becomes visible). Returns the count."""
+    pg.goto(f"{base}/{url_path}")
+    pg.locator("[data-testid='stMain'] h1").first.wait_for(timeout=WAIT_S * 1000)
+    wait_idle(pg, timeout=WAIT_S * 1000)
+    pg.wait_for_function(ALL_DRAWN, polling=500, timeout=WAIT_S * 1000)
+    charts = pg.locator("[data-testid='stPlotlyChart']")
+    for i in range(charts.count()):
+        charts.nth(i).scroll_into_view_if_needed()
+    pg.evaluate("() => window.__bnlabCharts = -1")
+    pg.wait_for_function(ALL_DRAWN, polling=500, timeout=WAIT_S * 1000)
+    return charts.count()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_no_chart_text_overlaps_or_is_cut_off(browser, app_server, size):
+    width, height = SIZES[size]
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    pg = ctx.new_page()
+    problems, counted = [], {}
+    try:
+        for spec in available_pages():
+            counted[spec.url_path] = load(pg, app_server, spec.url_path)
+            problems += [f"/{spec.url_path}: {p}" for p in pg.evaluate(MEASURE)]
+    finally:
+        ctx.close()
+    assert sum(counted.values()) >= 15, f"too few charts measured: {counted}"
+    assert not problems, "\n".join(problems)
