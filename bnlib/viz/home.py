@@ -45,6 +45,6 @@ def before_after_strip(x: np.ndarray, y: np.ndarray, title: str = "") -> go.Figu
         yaxis=dict(
             tickvals=[0, 1], ticktext=["after BN", "raw"], range=[-0.5, 1.5], showgrid=False
         ),
-        legend=dict(orientation="h", y=-0.35),
+        legend=palette.LEGEND_BELOW,
     )
     return fig

@@ -35,7 +35,7 @@ def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int = 
         fig,
         title,
         height,
-        legend={"orientation": "h", "y": -0.25, "x": 0.0},
+        legend=theme.LEGEND_BELOW,
         margin={"l": 50, "r": 10, "t": 50, "b": 40},
         hovermode="x unified",
     )
