@@ -9,6 +9,10 @@ PORT   ?= 8501
 TORCH_INDEX ?=
 PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
 PYTEST_ARGS ?=
+# Test files are spread over this many worker processes (pytest-xdist), one file per
+# worker at a time: most of the suite's wall time is browser tests waiting on a server.
+JOBS ?= 2
+XDIST := $(if $(filter-out 0 1,$(JOBS)),-n $(JOBS) --dist loadfile,)
 
 .PHONY: run test test-random test-image lint format unit app-tests browser bench clean help
 
@@ -43,7 +47,7 @@ format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 
 test: lint
-	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:randomly $(XDIST) $(PYTEST_ARGS)
 ifneq ($(CI),)
 	$(MAKE) test-image
 endif
@@ -51,7 +55,7 @@ endif
 # The same suite in a random order (pytest-randomly prints the seed; repeat an order with
 # PYTEST_ARGS=--randomly-seed=N): no test may depend on another.
 test-random: $(VENV)/.dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The real image, built with buildah and run (tests/deploy/test_image.py); plain pytest
 # leaves it out. Where BNLAB_REQUIRE_IMAGE=1, missing tools fail it instead of skipping.
