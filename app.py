@@ -26,7 +26,8 @@ for spec in available_pages():
     )
     sections.setdefault(spec.section, []).append(page)
 
-nav = st.navigation({name: sections[name] for name in SECTIONS if name in sections})
+# expanded: every page one click away (collapsed, six hid behind "View more")
+nav = st.navigation({name: sections[name] for name in SECTIONS if name in sections}, expanded=True)
 render_sidebar()
 lab_session.keep_alive()  # a lab job keeps running while its tab is open, on any page
 nav.run()

@@ -1,6 +1,8 @@
-"""Shared pieces of a lesson page: header, code tabs, next-lesson link."""
+"""Shared pieces of a lesson page: header, code tabs, previous/next links, a link to the view."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -8,7 +10,7 @@ from bnlib.glossary import lookup
 from bnlib.guides import Guide, guide_for
 from bnlib.ui import level as lv
 from bnlib.ui import progress
-from bnlib.ui.registry import next_page, page_by_url
+from bnlib.ui.registry import next_page, page_by_url, previous_page
 
 WORDS_LABEL = "Words on this page"
 WHY_TITLE = "Why this matters:"
@@ -61,11 +63,27 @@ def code_tabs(numpy_code: str, torch_code: str, keras_code: str | None = None) -
 
 
 def next_lesson(url_path: str) -> None:
-    nxt = next_page(url_path)
-    if nxt is None:
-        return
+    """The foot of a lesson: the lessons before and after it, and a link to this view."""
+    prev, nxt = previous_page(url_path), next_page(url_path)
     st.divider()
-    st.page_link(nxt.path, label=f"Next: {nxt.title}", icon=":material/arrow_forward:")
+    left, right = st.columns(2)
+    if prev is not None:
+        left.page_link(prev.path, label=f"Previous: {prev.title}", icon=":material/arrow_back:")
+    if nxt is not None:
+        right.page_link(nxt.path, label=f"Next: {nxt.title}", icon=":material/arrow_forward:")
+    link = view_link()
+    if link:
+        st.caption("A link to this view, every setting included (copy it with the icon):")
+        st.code(link, language=None, wrap_lines=True)
+
+
+def view_link() -> str | None:
+    """This page's address with its query string: the settings a shared link reopens."""
+    base = st.context.url
+    if not base:
+        return None
+    pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return base + ("?" + urlencode(pairs) if pairs else "")
 
 
 def _switch_on(flag: str) -> None:

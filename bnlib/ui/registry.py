@@ -193,6 +193,18 @@ def page_by_url(url_path: str) -> PageSpec:
     raise KeyError(f"no page with url_path {url_path!r}")
 
 
+def previous_page(url_path: str) -> PageSpec | None:
+    """The lesson before this one (the welcome page before the first lesson)."""
+    order = [page_by_url("home"), *lessons()]
+    urls = [p.url_path for p in order]
+    if url_path not in urls:
+        return None
+    for p in reversed(order[: urls.index(url_path)]):
+        if p.exists:
+            return p
+    return None
+
+
 def next_page(url_path: str) -> PageSpec | None:
     """The lesson after this one (the lab after the last lesson), if it exists yet."""
     order = [p for p in lessons()] + [page_by_url("training-lab")]

@@ -19,6 +19,7 @@ def render_sidebar() -> None:
             default=lv.DEFAULT_LEVEL,
             format_func=lv.label,
             key=lv.LEVEL_KEY,
+            bind="query-params",  # a shared link keeps the level it was written for
             persist_state="session",
             required=True,
             help="Beginners get more explanations and 'why' boxes; experts get lean text.",

@@ -217,3 +217,14 @@ def test_a_seed_link_with_an_infinite_value_falls_back_instead_of_crashing():
     assert any("link_off" in str(c.value) and "Seed" in str(c.value) for c in at.caption)
     at.run()
     assert not at.exception, at.exception
+
+
+def test_a_lesson_links_to_the_lessons_before_and_after_it():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/lesson_02_batch_statistics.py").run()
+    labels = [e.proto.label for e in at.get("page_link")]
+    assert "Previous: 1. The problem" in labels and "Next: 3. How big a batch?" in labels
+    at.switch_page("pages/lesson_01_covariate_shift.py").run()
+    labels = [e.proto.label for e in at.get("page_link")]
+    assert "Previous: Welcome" in labels and "Next: 2. Batch statistics" in labels
+    assert not at.exception

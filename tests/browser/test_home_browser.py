@@ -33,3 +33,26 @@ def test_home_slider_moves_readout(app_server, page):
     assert_no_exception(page)
     if len(available_pages()) > 1:  # Streamlit shows the navigation once there is a choice
         assert page.locator("[data-testid='stSidebarNav']").count() == 1
+
+
+def test_the_level_travels_in_the_link_a_lesson_offers(app_server, page):
+    page.goto(app_server + "/batch-statistics?l2_batch=32")
+    wait_idle(page)
+    page.locator(".st-key-expertise button", has_text="Expert").click()
+    page.wait_for_url("**expertise=Expert**")  # a bound widget writes the label it shows
+    wait_idle(page)
+    link = page.locator("[data-testid='stCode']").last
+    link.get_by_text("expertise=Expert", exact=False).wait_for()
+    text = link.inner_text()
+    assert text.startswith(app_server + "/batch-statistics?") and "l2_batch=32" in text
+    # the link reopens the lesson at that level in a fresh session
+    fresh = page.context.browser.new_page()
+    try:
+        fresh.goto(text.strip())
+        wait_idle(fresh)
+        fresh.locator(".st-key-expertise button[aria-checked='true']", has_text="Expert").wait_for()
+        fresh.get_by_text("Expert note", exact=False).first.wait_for()
+        assert_no_exception(fresh)
+    finally:
+        fresh.close()
+    assert_no_exception(page)
