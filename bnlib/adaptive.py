@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnlib.batchnorm import BatchNorm, forward
+from bnlib.core.batchnorm import BatchNorm, forward
 
 
 def as_columns(x) -> np.ndarray:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnlib.batchnorm import forward as bn_forward
-from bnlib.norms import OnlineNorm, group_norm, instance_norm, layer_norm
+from bnlib.core.batchnorm import forward as bn_forward
+from bnlib.core.norms import OnlineNorm, group_norm, instance_norm, layer_norm
 
 __all__ = [
     "KINDS",
@@ -140,7 +140,7 @@ def online_stream(
 ) -> dict[str, np.ndarray]:
     """One feature arriving one sample at a time: a noisy value whose baseline drifts by
     `drift` over the stream and starts far from 0 (around 5). Returns the input `x`, the
-    online-normalized output `y` (bnlib.norms.OnlineNorm), the running mean `mu` each
+    online-normalized output `y` (bnlib.core.norms.OnlineNorm), the running mean `mu` each
     sample was normalized with, and `bn1`, what batch norm gives at batch size 1 (zeros)."""
     rng = np.random.default_rng(seed)
     t = np.linspace(0.0, 1.0, n)

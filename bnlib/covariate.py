@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bnlib.batchnorm import BatchNorm
-from bnlib.batchnorm import forward as bn_forward
+from bnlib.core.batchnorm import BatchNorm
+from bnlib.core.batchnorm import forward as bn_forward
 from bnlib.digits import load_digits
 
 PERCENTILES = (15.0, 50.0, 85.0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnlib.signals import sample, sample_batches
+from bnlib.core.signals import sample, sample_batches
 
 DEFAULT_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnlib.batchnorm import BatchNorm, forward, keras_to_torch_momentum
+from bnlib.core.batchnorm import BatchNorm, forward, keras_to_torch_momentum
 
 # Defaults per framework (PyTorch nn.BatchNorm1d/2d, Keras layers.BatchNormalization).
 PARAMETERS: tuple[dict[str, str], ...] = (

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnlib.batchnorm import backward, forward
+from bnlib.core.batchnorm import backward, forward
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnlib._checks import check_momentum, check_positive_int
-from bnlib.batchnorm import BatchNorm, forward
+from bnlib.core._checks import check_momentum, check_positive_int
+from bnlib.core.batchnorm import BatchNorm, forward
 
 
 def ema(values, momentum: float, init: float) -> np.ndarray:

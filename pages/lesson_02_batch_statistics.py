@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import forward
-from bnlib.signals import SIGNALS, sample
+from bnlib.core.batchnorm import forward
+from bnlib.core.signals import SIGNALS, sample
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
@@ -171,7 +171,7 @@ st.markdown(
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 x = np.random.default_rng(0).normal([10, -3, 7], [1, 0.5, 3], size=(256, 3))
 mu = x.mean(axis=0)                  # (3,) one mean per feature

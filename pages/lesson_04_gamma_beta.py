@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import forward
-from bnlib.signals import sample
+from bnlib.core.batchnorm import forward
+from bnlib.core.signals import sample
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
@@ -150,7 +150,7 @@ st.markdown(
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 x = np.random.default_rng(0).normal(4.0, 2.0, size=(200, 1))
 y, cache = forward(x, gamma=1.0, beta=0.0)          # identity: y = x_hat

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
+from bnlib.core.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
 from bnlib.running import batch_stream, companion_outputs, ema, replay
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
@@ -250,7 +250,7 @@ converter()
 
 code_tabs(
     """
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 
 bn = BatchNorm(1, momentum=0.1)     # PyTorch's convention
 for batch in batches:               # each (m, 1)

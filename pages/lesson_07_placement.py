@@ -182,7 +182,7 @@ Layer norm (Ba, Kiros and Hinton, 2016) normalizes each sample on its own and fi
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 z = x @ W                      # (N, D): no bias, BN's beta plays that role
 y, cache = forward(z, gamma, beta)

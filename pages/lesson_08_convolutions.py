@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import BatchNorm, forward
-from bnlib.conv import (
+from bnlib.core.batchnorm import BatchNorm, forward
+from bnlib.core.conv import (
     KERNEL_NAMES,
     conv2d,
     digit_images,
@@ -195,7 +195,7 @@ check()
 
 code_tabs(
     """
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 # f: (N, C, H, W) -> one mean and one variance per channel, over N, H and W
 y, cache = forward(f, gamma, beta)

@@ -16,8 +16,8 @@ from bnlib.adaptive import (
     two_level_closed_form,
     two_level_measured,
 )
+from bnlib.core.signals import SIGNALS, sample
 from bnlib.settings import Setting
-from bnlib.signals import SIGNALS, sample
 from bnlib.ui.charts import chart
 from bnlib.ui.csvdata import (
     MAX_BYTES,
@@ -378,7 +378,7 @@ own_data()
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 
 bn = BatchNorm(1, momentum=0.3)
 for chunk in np.split(stream, len(stream) // 10):      # batches of 10 steps

@@ -50,7 +50,7 @@ st.header("In code")
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 
 bn = BatchNorm(100)            # num_features = 100
 y = bn(x)                      # train mode: batch statistics, updates running ones

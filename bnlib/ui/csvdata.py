@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 # The upload limit, in decimal megabytes: the upload widget counts 1 MB = 1,000,000 bytes
 # (on most platforms) while the server counts server.maxUploadSize in MiB, so the file

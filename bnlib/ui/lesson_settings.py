@@ -6,8 +6,8 @@ copied link reproduces the view, random seed included.
 
 from __future__ import annotations
 
+from bnlib.core.signals import DISTRIBUTIONS, SIGNALS
 from bnlib.settings import Setting, register
-from bnlib.signals import DISTRIBUTIONS, SIGNALS
 
 SEED_MAX = 9999
 

@@ -13,8 +13,8 @@ from bnlib.adaptive import (
     two_level_closed_form,
     two_level_measured,
 )
-from bnlib.batchnorm import BatchNorm
-from bnlib.signals import sample
+from bnlib.core.batchnorm import BatchNorm
+from bnlib.core.signals import sample
 
 
 @pytest.mark.parametrize("p", [0.05, 0.2, 0.5, 0.9])

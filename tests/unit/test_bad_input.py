@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bnlib import batchnorm as bn
-from bnlib import norms, signals
-from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.core import batchnorm as bn
+from bnlib.core import norms, signals
+from bnlib.core.gradcheck import numerical_gradient, rel_error
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

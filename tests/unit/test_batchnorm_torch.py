@@ -1,4 +1,4 @@
-"""bnlib.batchnorm mirrored against PyTorch in float64: forward, backward, running statistics."""
+"""bnlib.core.batchnorm mirrored against PyTorch in float64: forward, backward, running statistics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bnlib import batchnorm as bn
+from bnlib.core import batchnorm as bn
 
 TOL = 1e-10
 torch.set_default_dtype(torch.float64)

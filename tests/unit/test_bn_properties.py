@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from bnlib import batchnorm as bn
-from bnlib import norms, signals
-from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.core import batchnorm as bn
+from bnlib.core import norms, signals
+from bnlib.core.gradcheck import numerical_gradient, rel_error
 
 EPS = 1e-5
 shapes = st.tuples(st.integers(2, 24), st.integers(1, 6))

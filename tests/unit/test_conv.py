@@ -1,12 +1,12 @@
-"""bnlib.conv against torch's conv2d, and BN's per-channel statistics on feature maps."""
+"""bnlib.core.conv against torch's conv2d, and BN's per-channel statistics on feature maps."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bnlib.batchnorm import batch_stats, forward
-from bnlib.conv import (
+from bnlib.core.batchnorm import batch_stats, forward
+from bnlib.core.conv import (
     conv2d,
     digit_images,
     kernel_bank,

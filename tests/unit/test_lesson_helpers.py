@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bnlib import covariate, estimates, running
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 from bnlib.digits import load_digits
 
 

@@ -1,4 +1,4 @@
-"""bnlib.norms mirrored against torch.nn.functional in float64; batch renorm and online norm."""
+"""bnlib.core.norms mirrored against torch.nn.functional in float64; batch renorm and online norm."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bnlib import batchnorm as bn
-from bnlib import norms
-from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.core import batchnorm as bn
+from bnlib.core import norms
+from bnlib.core.gradcheck import numerical_gradient, rel_error
 from tests.unit.test_batchnorm_torch import close
 
 SHAPES = [(2, 4), (3, 6, 5), (2, 4, 3, 3), (5, 8, 2, 2)]

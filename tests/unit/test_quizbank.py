@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from bnlib import batchnorm as bn
+from bnlib.core import batchnorm as bn
 from bnlib.quizbank import (
     JACCARD_LIMIT,
     RATIO_LIMIT,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnlib import signals
+from bnlib.core import signals
 
 BNLIB = Path(__file__).resolve().parents[2] / "bnlib"
 # every module directly in bnlib/ is core; viz/, ui/ and lab/ are the layers above it

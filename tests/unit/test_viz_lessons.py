@@ -284,7 +284,7 @@ def test_viz_modules_never_import_streamlit(path):
 
 
 @pytest.mark.parametrize(
-    "name", ["covariate", "estimates", "running", "digits", "batchnorm", "signals"]
+    "name", ["covariate", "estimates", "running", "digits", "core/batchnorm", "core/signals"]
 )
 def test_lesson_core_modules_are_numpy_only(name):
     imports = _all_imports(ROOT / "bnlib" / f"{name}.py")

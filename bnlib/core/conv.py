@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from bnlib._checks import as_float_array
+from bnlib.core._checks import as_float_array
 
 
 def conv2d(x, w, b=None, padding: int = 0) -> np.ndarray:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnlib._checks import (
+from bnlib.core._checks import (
     FP_RAISE,
     as_float_array,
     as_numeric_array,

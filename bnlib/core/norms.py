@@ -1,6 +1,6 @@
 """Alternatives to batch norm, in numpy. For a tensor x of shape (N, C, *S):
 
-    batch norm     statistics per channel over (N, *S)            bnlib.batchnorm
+    batch norm     statistics per channel over (N, *S)            bnlib.core.batchnorm
     layer norm     per sample over (C, *S)                         layer_norm
     instance norm  per sample and channel over (*S)                instance_norm
     group norm     per sample and group of C/G channels over (C/G, *S)   group_norm
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bnlib._checks import (
+from bnlib.core._checks import (
     FP_RAISE,
     as_float_array,
     cast_param,
@@ -29,7 +29,7 @@ from bnlib._checks import (
     real_number,
     too_large,
 )
-from bnlib.batchnorm import _bcast, _count, _dot_c, _require_batch, _sum_c, reduce_axes
+from bnlib.core.batchnorm import _bcast, _count, _dot_c, _require_batch, _sum_c, reduce_axes
 
 __all__ = ["BatchRenorm", "OnlineNorm", "group_norm", "instance_norm", "layer_norm"]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bnlib._checks import as_float_array
+from bnlib.core._checks import as_float_array
 
 
 def numerical_gradient(

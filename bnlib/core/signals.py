@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bnlib._checks import check_alloc, check_positive_int, is_integer, real_number
+from bnlib.core._checks import check_alloc, check_positive_int, is_integer, real_number
 
 Rng = np.random.Generator
 
