@@ -6,9 +6,9 @@ import streamlit as st
 from bnlib import format as nf
 from bnlib.core.batchnorm import forward
 from bnlib.core.signals import SIGNALS, sample
+from bnlib.lessons.settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget

@@ -6,10 +6,10 @@ import streamlit as st
 from bnlib import format as nf
 from bnlib.core.batchnorm import forward
 from bnlib.core.signals import SIGNALS, sample_batches
-from bnlib.estimates import DEFAULT_SIZES, estimates_by_size, population
+from bnlib.lessons.estimates import DEFAULT_SIZES, estimates_by_size, population
+from bnlib.lessons.settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget

@@ -5,10 +5,8 @@ import streamlit as st
 
 from bnlib import format as nf
 from bnlib.core.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
-from bnlib.running import batch_stream, companion_outputs, ema, replay
-from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import (
+from bnlib.lessons.running import batch_stream, companion_outputs, ema, replay
+from bnlib.lessons.settings import (
     L5,
     L5_BATCH,
     L5_COMPANIONS,
@@ -17,6 +15,8 @@ from bnlib.ui.lesson_settings import (
     L5_MOMENTUM,
     L5_SEED,
 )
+from bnlib.ui.charts import chart
+from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget

@@ -8,9 +8,9 @@ import streamlit as st
 from bnlib import format as nf
 from bnlib.core.batchnorm import backward, backward_steps, forward
 from bnlib.core.gradcheck import numerical_gradient, rel_error
+from bnlib.lessons.settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N, L6_TORCH
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N, L6_TORCH
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget

@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.digits import load_digits
-from bnlib.placement import (
+from bnlib.data.digits import load_digits
+from bnlib.lessons.placement import (
     ACTIVATIONS,
     PLACEMENT_TABLE,
     SATURATION_EDGE,

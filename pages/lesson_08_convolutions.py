@@ -13,7 +13,7 @@ from bnlib.core.conv import (
     per_pixel_zero_variance,
     statistic_counts,
 )
-from bnlib.digits import load_digits
+from bnlib.data.digits import load_digits
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.alternatives import (
+from bnlib.lessons.alternatives import (
     KIND_LABELS,
     POOLED_OVER,
     WHEN_TO_USE,

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.noisy_bn import noisy_unit_percentiles
+from bnlib.lessons.noisy_bn import noisy_unit_percentiles
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.pitfalls import PARAMETERS, bug_numbers, converter
+from bnlib.lessons.pitfalls import PARAMETERS, bug_numbers, converter
 from bnlib.settings import Setting
 from bnlib.ui.lesson import code_tabs, header
 from bnlib.ui.quiz import check_yourself

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnlib.quizbank import Question, for_lesson, load_bank
+from bnlib.course.quizbank import Question, for_lesson, load_bank
 from bnlib.ui import progress
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.ui.registry import PAGES, ROOT, available_pages
+from bnlib.course.registry import PAGES, ROOT, available_pages
 
 APP = str(ROOT / "app.py")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.ui.registry import ROOT, available_pages
+from bnlib.course.registry import ROOT, available_pages
 from tests.unit.test_settings import every_setting
 
 APP = str(ROOT / "app.py")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.quizbank import draw, for_lesson, load_bank
-from bnlib.ui.registry import page_by_url
+from bnlib.course.quizbank import draw, for_lesson, load_bank
+from bnlib.course.registry import page_by_url
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.guides import guide_for
+from bnlib.course.guides import guide_for
+from bnlib.course.registry import ROOT, page_by_url
 from bnlib.ui.lesson import WHY_TITLE, WORDS_LABEL
 from bnlib.ui.level import LEVEL_KEY
-from bnlib.ui.registry import ROOT, page_by_url
 
 APP = str(ROOT / "app.py")
 PAGES = ["batch-statistics", "train-vs-inference", "convolutions", "alternatives", "reference"]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.ui import lesson_settings as LS
+from bnlib.lessons import settings as LS
 from tests.app.helpers import metrics, open_app_page
 from tests.app.helpers import plotly_array as arr
 

@@ -288,7 +288,7 @@ def test_momentum_converter_both_ways(reference):
 def test_uploader_limit_matches_the_server_setting_and_the_code(signals):
     import tomllib
 
-    from bnlib.ui.csvdata import MAX_BYTES
+    from bnlib.data.csvdata import MAX_BYTES
 
     at = signals
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())

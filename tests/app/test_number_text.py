@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.ui.registry import ROOT, available_pages
+from bnlib.course.registry import ROOT, available_pages
 
 APP = str(ROOT / "app.py")
 

@@ -1,11 +1,13 @@
-"""bnlib.adaptive: BN's effect on simple signals, and streaming with running statistics."""
+"""bnlib.lessons.adaptive: BN's effect on simple signals, and streaming with running statistics."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bnlib.adaptive import (
+from bnlib.core.batchnorm import BatchNorm
+from bnlib.core.signals import sample
+from bnlib.lessons.adaptive import (
     normalize_columns,
     rare_event_levels,
     slow_share,
@@ -13,8 +15,6 @@ from bnlib.adaptive import (
     two_level_closed_form,
     two_level_measured,
 )
-from bnlib.core.batchnorm import BatchNorm
-from bnlib.core.signals import sample
 
 
 @pytest.mark.parametrize("p", [0.05, 0.2, 0.5, 0.9])

@@ -13,7 +13,7 @@ from bnlib.core.conv import (
     per_pixel_zero_variance,
     statistic_counts,
 )
-from bnlib.digits import load_digits
+from bnlib.data.digits import load_digits
 
 
 @pytest.mark.parametrize("padding", [0, 1, 2])

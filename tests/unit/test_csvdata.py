@@ -1,4 +1,4 @@
-"""bnlib.ui.csvdata: each kind of bad file gets a clear CsvProblem; survivable ones get notes."""
+"""bnlib.data.csvdata: each kind of bad file gets a clear CsvProblem; survivable ones get notes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnlib.ui.csvdata import MAX_BYTES, CsvProblem, normalize_table, read_table
+from bnlib.data.csvdata import MAX_BYTES, CsvProblem, normalize_table, read_table
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
@@ -105,7 +105,7 @@ def test_example_files_read(name):
 def test_the_upload_limit_is_one_number():
     import tomllib
 
-    from bnlib.ui.csvdata import MAX_MB
+    from bnlib.data.csvdata import MAX_MB
 
     config = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
     assert tomllib.loads(config.read_text())["server"]["maxUploadSize"] == MAX_MB

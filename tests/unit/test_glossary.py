@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bnlib.glossary import GlossaryError, glossary, load_glossary, lookup, search
-from bnlib.ui.registry import PAGES
+from bnlib.course.glossary import GlossaryError, glossary, load_glossary, lookup, search
+from bnlib.course.registry import PAGES
 
 GOOD = {"term": "epsilon", "aliases": ["eps"], "short": "Small.", "long": "Longer.", "lesson": "x"}
 

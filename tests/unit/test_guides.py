@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from bnlib.glossary import lookup
-from bnlib.guides import MAX_TERMS, GuideError, guide_for, guides, load_guides
-from bnlib.ui.registry import lessons, page_by_url
+from bnlib.course.glossary import lookup
+from bnlib.course.guides import MAX_TERMS, GuideError, guide_for, guides, load_guides
+from bnlib.course.registry import lessons, page_by_url
 
 GOOD = {"why": "Because.", "terms": ["epsilon", "gamma"], "expert": "Precisely."}
 

@@ -39,7 +39,7 @@ def test_band_and_heatmap():
 
 
 def test_core_and_viz_do_not_import_torch():
-    code = "import sys, bnlib.digits, bnlib.viz.lab_figures; print('torch' in sys.modules)"
+    code = "import sys, bnlib.data.digits, bnlib.viz.lab_figures; print('torch' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

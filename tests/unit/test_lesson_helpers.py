@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bnlib import covariate, estimates, running
 from bnlib.core.batchnorm import BatchNorm
-from bnlib.digits import load_digits
+from bnlib.data.digits import load_digits
+from bnlib.lessons import covariate, estimates, running
 
 
 def test_ema_is_pytorch_update_line():

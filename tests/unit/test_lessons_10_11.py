@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from bnlib.alternatives import (
+from bnlib.lessons.alternatives import (
     KINDS,
     WU_HE,
     normalize,
@@ -23,7 +23,7 @@ from bnlib.alternatives import (
     shared_mask,
     stat_count,
 )
-from bnlib.noisy_bn import noisy_unit_percentiles
+from bnlib.lessons.noisy_bn import noisy_unit_percentiles
 from bnlib.viz import lessons3 as viz
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ SHAPE = (4, 6, 2, 3)
 
 @pytest.mark.parametrize("module", ["alternatives", "noisy_bn"])
 def test_new_core_modules_import_no_ui_or_torch(module):
-    tree = ast.parse((ROOT / "bnlib" / f"{module}.py").read_text())
+    tree = ast.parse((ROOT / "bnlib" / "lessons" / f"{module}.py").read_text())
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -46,7 +46,9 @@ def test_new_core_modules_import_no_ui_or_torch(module):
 
 
 def test_viz_does_not_import_torch():
-    code = "import sys, bnlib.viz.lessons3, bnlib.alternatives; print('torch' in sys.modules)"
+    code = (
+        "import sys, bnlib.viz.lessons3, bnlib.lessons.alternatives; print('torch' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -1,10 +1,10 @@
-"""bnlib.pitfalls: the momentum converter and the checklist's measured numbers."""
+"""bnlib.lessons.pitfalls: the momentum converter and the checklist's measured numbers."""
 
 from __future__ import annotations
 
 import pytest
 
-from bnlib.pitfalls import PARAMETERS, bug_numbers, converter
+from bnlib.lessons.pitfalls import PARAMETERS, bug_numbers, converter
 
 
 @pytest.mark.parametrize("keras,torch", [(0.9, 0.1), (0.99, 0.01), (0.0, 1.0), (1.0, 0.0)])

@@ -1,12 +1,12 @@
-"""bnlib.placement: saturation edges, dead units, the bias demo and the placement order."""
+"""bnlib.lessons.placement: saturation edges, dead units, the bias demo and the placement order."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bnlib.digits import load_digits
-from bnlib.placement import (
+from bnlib.data.digits import load_digits
+from bnlib.lessons.placement import (
     ACTIVATIONS,
     SATURATION_EDGE,
     bias_demo,

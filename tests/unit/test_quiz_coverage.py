@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from bnlib.quizbank import load_bank
-from bnlib.ui.registry import PAGES
+from bnlib.course.quizbank import load_bank
+from bnlib.course.registry import PAGES
 
 MIN_PER_PAGE = 3
 MIN_TOTAL = 40

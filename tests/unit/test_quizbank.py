@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bnlib.core import batchnorm as bn
-from bnlib.quizbank import (
+from bnlib.course.quizbank import (
     JACCARD_LIMIT,
     RATIO_LIMIT,
     Question,

@@ -284,7 +284,15 @@ def test_viz_modules_never_import_streamlit(path):
 
 
 @pytest.mark.parametrize(
-    "name", ["covariate", "estimates", "running", "digits", "core/batchnorm", "core/signals"]
+    "name",
+    [
+        "lessons/covariate",
+        "lessons/estimates",
+        "lessons/running",
+        "data/digits",
+        "core/batchnorm",
+        "core/signals",
+    ],
 )
 def test_lesson_core_modules_are_numpy_only(name):
     imports = _all_imports(ROOT / "bnlib" / f"{name}.py")
@@ -301,8 +309,8 @@ def test_lesson_pages_do_not_import_torch_at_module_level(path):
 
 def test_importing_viz_and_lesson_helpers_loads_neither_streamlit_nor_torch():
     code = (
-        "import sys, bnlib.viz.lessons, bnlib.viz.common, bnlib.covariate, bnlib.estimates, "
-        "bnlib.running, bnlib.ui.lesson_settings; "
+        "import sys, bnlib.viz.lessons, bnlib.viz.common, bnlib.lessons.covariate, bnlib.lessons.estimates, "
+        "bnlib.lessons.running, bnlib.lessons.settings; "
         "print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
     )
     out = subprocess.run(

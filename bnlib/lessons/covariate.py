@@ -18,7 +18,8 @@ import numpy as np
 
 from bnlib.core.batchnorm import BatchNorm
 from bnlib.core.batchnorm import forward as bn_forward
-from bnlib.digits import load_digits
+from bnlib.data.digits import load_digits
+from bnlib.data.paths import ASSETS
 
 PERCENTILES = (15.0, 50.0, 85.0)
 
@@ -184,7 +185,7 @@ def flat_fraction(z_band: np.ndarray, threshold: float = 2.0) -> float:
 
 # --- the default runs, precomputed so that the lesson opens instantly -----------------------
 
-PRECOMPUTED = Path(__file__).resolve().parents[1] / "assets" / "data" / "covariate_shift_runs.npz"
+PRECOMPUTED = ASSETS / "data" / "covariate_shift_runs.npz"
 DEFAULTS = dict(hidden=32, layers=3, batch_size=60, steps=2000, every=25)
 
 
@@ -236,6 +237,6 @@ def load_runs(
     return digits_runs(lr, seed)
 
 
-if __name__ == "__main__":  # python -m bnlib.covariate  rewrites the precomputed file
+if __name__ == "__main__":  # python -m bnlib.lessons.covariate  rewrites the precomputed file
     save_precomputed()
     print(f"wrote {PRECOMPUTED} ({PRECOMPUTED.stat().st_size / 1e3:.0f} kB)")

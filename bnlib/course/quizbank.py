@@ -27,7 +27,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-BANK_DIR = Path(__file__).resolve().parents[1] / "assets" / "quiz"
+from bnlib.data.paths import ASSETS
+
+BANK_DIR = ASSETS / "quiz"
 KINDS = ("single", "multi", "numeric")
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-DIGITS_PATH = Path(__file__).resolve().parents[1] / "assets" / "data" / "digits.csv.gz"
+from bnlib.data.paths import ASSETS
+
+DIGITS_PATH = ASSETS / "data" / "digits.csv.gz"
 N_PIXELS = 64  # 8 x 8
 N_CLASSES = 10
 PIXEL_MAX = 16.0

@@ -2,7 +2,7 @@
 
 What a page adds around its own text, depending on the reader's expertise level
 (rendered by bnlib.ui.lesson.header). The file holds one JSON object keyed by the
-page's url_path (see bnlib.ui.registry):
+page's url_path (see bnlib.course.registry):
 
     "batch-statistics": {
       "why": "...",                 for beginners: why this page matters, 2-4 sentences
@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bnlib.glossary import Term, glossary, lookup
-from bnlib.ui.registry import PAGES
+from bnlib.course.glossary import Term, glossary, lookup
+from bnlib.course.registry import PAGES
+from bnlib.data.paths import ASSETS
 
-GUIDES_FILE = Path(__file__).resolve().parents[1] / "assets" / "lesson_guides.json"
+GUIDES_FILE = ASSETS / "lesson_guides.json"
 _FIELDS = {"why", "terms", "expert"}
 MAX_TERMS = 6
 

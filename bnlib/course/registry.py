@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from bnlib.data.paths import ROOT
 
 SECTIONS = ("Start", "Lessons", "Lab", "Practice", "Reference")
 

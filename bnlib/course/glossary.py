@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-GLOSSARY_FILE = Path(__file__).resolve().parents[1] / "assets" / "glossary.json"
+from bnlib.data.paths import ASSETS
+
+GLOSSARY_FILE = ASSETS / "glossary.json"
 _FIELDS = {"term", "aliases", "short", "long", "lesson"}
 
 
