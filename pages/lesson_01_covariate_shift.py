@@ -11,7 +11,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import accuracy_figure, shift_bands_figure
+from bnlib.viz.covariate import accuracy_figure, shift_bands_figure
 
 URL = "covariate-shift"
 FLAT = 2.0  # |z| beyond this: sigmoid'(z) < 0.105, 42% of its peak of 0.25 (the "low-slope zone")

@@ -12,7 +12,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import eps_effect_figure, features_figure, four_steps_figure
+from bnlib.viz.batch_statistics import eps_effect_figure, features_figure, four_steps_figure
 
 URL = "batch-statistics"
 header(URL)

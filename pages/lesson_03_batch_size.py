@@ -13,7 +13,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import batch_grid_figure, estimate_scatter_figure
+from bnlib.viz.estimates import batch_grid_figure, estimate_scatter_figure
 
 URL = "batch-size"
 GRID = 12  # small histograms in the grid

@@ -12,7 +12,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import gamma_beta_figure
+from bnlib.viz.gamma_beta import gamma_beta_figure
 
 URL = "gamma-beta"
 M = 200  # samples in the batch

@@ -20,7 +20,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import companions_figure, running_stats_figure
+from bnlib.viz.running import companions_figure, running_stats_figure
 
 URL = "train-vs-inference"
 STEPS = 150  # batches in the stream

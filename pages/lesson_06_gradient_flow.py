@@ -14,7 +14,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import bn_graph_dot, gradient_paths_figure, timing_figure
+from bnlib.viz.gradient_flow import bn_graph_dot, gradient_paths_figure, timing_figure
 
 URL = "gradient-flow"
 BETA = 0.25  # beta does not enter any gradient except dbeta itself

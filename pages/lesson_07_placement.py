@@ -18,7 +18,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons2 import placement_figure
+from bnlib.viz.placement import placement_figure
 
 URL = "placement"
 ACT = Setting("l7_act", "choice", "tanh", "Activation", choices=ACTIVATIONS)

@@ -20,7 +20,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons2 import channel_histograms_figure, feature_maps_figure
+from bnlib.viz.conv import channel_histograms_figure, feature_maps_figure
 
 URL = "convolutions"
 BATCH = Setting("l8_batch", "choice", 32, "Batch size N", choices=(4, 8, 16, 32, 64, 128, 256))

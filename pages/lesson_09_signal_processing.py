@@ -33,7 +33,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons2 import columns_figure, drift_figure, signal_figure
+from bnlib.viz.adaptive import columns_figure, drift_figure, signal_figure
 
 URL = "signal-processing"
 EXAMPLES = ASSETS / "examples"

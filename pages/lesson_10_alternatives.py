@@ -21,7 +21,7 @@ from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons3 import (
+from bnlib.viz.alternatives import (
     batch_sweep_figure,
     norm_block_figure,
     online_norm_figure,

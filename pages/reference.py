@@ -8,7 +8,7 @@ from bnlib.settings import Setting
 from bnlib.ui.lesson import code_tabs, header
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices
-from bnlib.viz.lessons2 import momentum_weights_figure
+from bnlib.viz.running import momentum_weights_figure
 
 URL = "reference"
 TORCH = Setting("ref_torch", "float", 0.1, "PyTorch momentum", min=0.0, max=1.0, step=0.01)

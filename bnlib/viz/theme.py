@@ -45,20 +45,6 @@ NORM_COLORS = {
 
 SEQUENCE = (WITH_BN, NO_BN, OUTPUT, RAW, POPULATION, CENTERED, ALT_NORM, BATCH)
 
-ROLES = {
-    "raw": RAW,
-    "centered": CENTERED,
-    "normalized": NORMALIZED,
-    "output": OUTPUT,
-    "no_bn": NO_BN,
-    "with_bn": WITH_BN,
-    "population": POPULATION,
-    "running": RUNNING,
-    "batch": BATCH,
-    "alt_norm": ALT_NORM,
-    "limit": LIMIT,
-}
-
 
 def norm_color(kind: str) -> str:
     """The colour of a normalization kind ("none", "bn_before", "layer", ...)."""
@@ -150,6 +136,17 @@ def layout(
         yaxis_zerolinecolor=GRID,
     )
     return readable_log_axes(fig)
+
+
+def styled(fig: go.Figure, title: str, height: int = 320, legend: bool = False) -> go.Figure:
+    """The shared look (theme.layout): transparent background, title, legend below."""
+    return layout(fig, title, height, legend=legend, bargap=0.02)
+
+
+def top_legend_layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    """layout with the legend in a row above the plot, for figures whose titles are subplot
+    titles or the page's headings; bars overlap and touch (binned histograms)."""
+    return layout(fig, title, height, legend=LEGEND_TOP, bargap=0, barmode="overlay")
 
 
 # --- log axes ----------------------------------------------------------------------------------

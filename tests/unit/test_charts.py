@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from bnlib.ui import charts
-from bnlib.viz.lessons import accuracy_figure
+from bnlib.viz.covariate import accuracy_figure
 
 CALLS = []
 

@@ -16,7 +16,7 @@ CITE = re.compile(
 CONTENT = [p for p in (ROOT / "pages").glob("*.py") if p.name not in ("training_lab.py",)]
 CONTENT += [ROOT / "assets" / "glossary.json", ROOT / "assets" / "lesson_guides.json"]
 CONTENT += sorted((ROOT / "assets" / "quiz").glob("*.json"))
-CONTENT += sorted((ROOT / "bnlib" / "viz").glob("lessons*.py"))
+CONTENT += [p for p in sorted((ROOT / "bnlib" / "viz").glob("*.py")) if p.name != "lab_figures.py"]
 
 
 def _paper_list() -> list[str]:

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from bnlib.viz import lessons
+from bnlib.viz import gradient_flow
 from bnlib.viz.theme import contrast
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -44,7 +44,7 @@ def statements(dot: str):
 
 @pytest.mark.parametrize("values", [None, VALUES], ids=["plain", "with-values"])
 def test_every_node_label_contrasts_with_its_fill(values):
-    nodes, _, defaults = statements(lessons.bn_graph_dot(values))
+    nodes, _, defaults = statements(gradient_flow.bn_graph_dot(values))
     assert len(nodes) == 9
     assert "filled" in defaults["node"]
     for key, attrs in nodes.items():
@@ -57,7 +57,7 @@ def test_every_node_label_contrasts_with_its_fill(values):
 
 @pytest.mark.parametrize("values", [None, VALUES], ids=["plain", "with-values"])
 def test_every_edge_label_is_legible_on_light_and_dark(values):
-    _, edges, _ = statements(lessons.bn_graph_dot(values))
+    _, edges, _ = statements(gradient_flow.bn_graph_dot(values))
     labelled = [e for e in edges if "label=" in e[2]]
     assert len(labelled) == 4
     for a, b, attrs in labelled:

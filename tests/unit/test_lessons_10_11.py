@@ -24,7 +24,7 @@ from bnlib.lessons.alternatives import (
     stat_count,
 )
 from bnlib.lessons.noisy_bn import noisy_unit_percentiles
-from bnlib.viz import lessons3 as viz
+from bnlib.viz import alternatives, why_it_works
 
 ROOT = Path(__file__).resolve().parents[2]
 SHAPE = (4, 6, 2, 3)
@@ -46,9 +46,7 @@ def test_new_core_modules_import_no_ui_or_torch(module):
 
 
 def test_viz_does_not_import_torch():
-    code = (
-        "import sys, bnlib.viz.lessons3, bnlib.lessons.alternatives; print('torch' in sys.modules)"
-    )
+    code = "import sys, bnlib.viz.alternatives, bnlib.viz.why_it_works, bnlib.lessons.alternatives; print('torch' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -107,7 +105,7 @@ def test_noisy_unit_moves_more_than_plain():
 
 def test_norm_block_figure_colours_the_shared_set():
     m = shared_mask("group", SHAPE, (1, 2), groups=3)
-    fig = viz.norm_block_figure(m, "group")
+    fig = alternatives.norm_block_figure(m, "group")
     assert isinstance(fig, go.Figure)
     grey, blue = fig.data
     assert len(blue.x) == 8 * int(m.sum()) and len(grey.x) == 8 * int((~m).sum())
@@ -115,16 +113,16 @@ def test_norm_block_figure_colours_the_shared_set():
 
 
 def test_sweep_single_class_online_and_landscape_figures():
-    f = viz.batch_sweep_figure(
+    f = alternatives.batch_sweep_figure(
         (2, 32), {"bn_before": np.array([0.5, 0.03])}, {"bn_before": "BN"}, WU_HE
     )
     assert [t.name for t in f.data] == ["BN", "BN (Wu & He)", "GN (Wu & He)"]
     assert list(f.data[0].y) == [50.0, 3.0]
-    f = viz.single_class_figure(
+    f = alternatives.single_class_figure(
         np.array([10, 20]), {"none": np.array([0.5, 0.9])}, {}, np.ones(20), np.zeros(20)
     )
     assert [t.name for t in f.data] == ["none", "r_max", "d_max"]
-    f = viz.online_norm_figure(online_stream(n=50))
+    f = alternatives.online_norm_figure(online_stream(n=50))
     assert len(f.data) == 4 and len(f.data[0].y) == 50
     bn = f.data[3]  # BN at batch size 1: all zeros, drawn from its two ends
     assert list(bn.x) == [1, 50] and list(bn.y) == [0.0, 0.0]
@@ -133,12 +131,12 @@ def test_sweep_single_class_online_and_landscape_figures():
     rng = np.random.default_rng(0)
     data = {k: rng.random((P, E)) for k in ("No BN", "BN")}
     beta = {k: rng.random(P) for k in data}
-    f = viz.landscape_figure(np.arange(P) * 10, data, data, beta)
+    f = why_it_works.landscape_figure(np.arange(P) * 10, data, data, beta)
     assert len(f.data) == 2 * 5
     np.testing.assert_allclose(f.data[1].y, data["No BN"].min(1))
-    f = viz.noise_band_figure(np.arange(10), *noisy_unit_percentiles(10, 0.5))
+    f = why_it_works.noise_band_figure(np.arange(10), *noisy_unit_percentiles(10, 0.5))
     assert len(f.data) == 6
-    f = viz.accuracy_curves_figure(np.arange(3), {"BN": np.ones(3)})
+    f = why_it_works.accuracy_curves_figure(np.arange(3), {"BN": np.ones(3)})
     assert list(f.data[0].y) == [100.0] * 3
 
 

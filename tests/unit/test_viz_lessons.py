@@ -15,7 +15,16 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from bnlib.viz import common, lessons, palette
+from bnlib.viz import (
+    batch_statistics,
+    common,
+    covariate,
+    estimates,
+    gamma_beta,
+    gradient_flow,
+    running,
+    theme,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RNG = np.random.default_rng(0)
@@ -49,12 +58,12 @@ def test_bin_values_constant_and_empty_and_degenerate_range():
 
 def test_histogram_trace_is_a_bar_with_bin_centres_and_widths():
     b = common.bin_values(RNG.normal(size=100), 10, (-4, 4))
-    tr = common.histogram_trace(b, palette.RAW, "raw")
+    tr = common.histogram_trace(b, theme.RAW, "raw")
     assert isinstance(tr, go.Bar)
     assert np.allclose(tr.x, np.linspace(-3.6, 3.6, 10))
     assert np.allclose(tr.width, 0.8)
-    assert tr.marker.color == palette.RAW
-    dens = common.histogram_trace(b, palette.RAW, density=True)
+    assert tr.marker.color == theme.RAW
+    dens = common.histogram_trace(b, theme.RAW, density=True)
     assert np.sum(np.asarray(dens.y) * b.widths) == pytest.approx(1.0)
 
 
@@ -84,7 +93,7 @@ def _bands(k=9):
 
 def test_shift_bands_figure_two_panels_with_shaded_tails():
     steps = np.arange(9) * 25
-    fig = lessons.shift_bands_figure(steps, _bands(), _bands() / 3, current=4, flat=2.0)
+    fig = covariate.shift_bands_figure(steps, _bands(), _bands() / 3, current=4, flat=2.0)
     titles = annotation_texts(fig)
     assert "Without BN" in titles and "With BN" in titles
     assert any("low-slope zone (slope under 42% of its peak)" in t for t in titles)
@@ -99,14 +108,14 @@ def test_shift_bands_figure_two_panels_with_shaded_tails():
 
 def test_shift_bands_figure_rejects_bad_shapes():
     with pytest.raises(ValueError):
-        lessons.shift_bands_figure(np.arange(3), np.zeros((3, 2)), np.zeros((3, 3)), 0)
+        covariate.shift_bands_figure(np.arange(3), np.zeros((3, 2)), np.zeros((3, 3)), 0)
 
 
 def test_accuracy_figure():
-    fig = lessons.accuracy_figure(np.arange(5), np.linspace(0, 0.9, 5), np.full(5, 0.95), 10)
+    fig = covariate.accuracy_figure(np.arange(5), np.linspace(0, 0.9, 5), np.full(5, 0.95), 10)
     assert [t.name for t in fig.data] == ["without BN", "with BN"]
     assert fig.layout.title.text.startswith("Accuracy")
-    assert fig.data[0].line.color == palette.NO_BN and fig.data[1].line.color == palette.WITH_BN
+    assert fig.data[0].line.color == theme.NO_BN and fig.data[1].line.color == theme.WITH_BN
 
 
 # --- lesson 2 ---------------------------------------------------------------------------------
@@ -115,9 +124,9 @@ def test_accuracy_figure():
 def test_four_steps_figure_three_histograms_in_step_colours():
     x = RNG.normal(5, 2, 300)
     c = x - x.mean()
-    fig = lessons.four_steps_figure(x, c, c / c.std(), bins=25)
+    fig = batch_statistics.four_steps_figure(x, c, c / c.std(), bins=25)
     bs = bars(fig)
-    assert [b.marker.color for b in bs] == [palette.RAW, palette.CENTERED, palette.NORMALIZED]
+    assert [b.marker.color for b in bs] == [theme.RAW, theme.CENTERED, theme.NORMALIZED]
     assert all(len(b.x) == 25 and sum(b.y) == 300 for b in bs)
     assert len(annotation_texts(fig)) == 3
 
@@ -125,21 +134,21 @@ def test_four_steps_figure_three_histograms_in_step_colours():
 def test_features_figure_rows_per_feature_shared_ranges():
     x = RNG.normal([10, -3, 7], [1, 0.5, 3], (200, 3))
     xn = (x - x.mean(0)) / x.std(0)
-    fig = lessons.features_figure(x, xn, ["a", "b", "c"], bins=20)
+    fig = batch_statistics.features_figure(x, xn, ["a", "b", "c"], bins=20)
     bs = bars(fig)
     assert len(bs) == 6
-    left = [b for b in bs if b.marker.color == palette.RAW]
+    left = [b for b in bs if b.marker.color == theme.RAW]
     assert len({round(b.x[0], 9) for b in left}) == 1  # one shared binning for the raw column
     assert all(sum(b.customdata) == 200 for b in bs)  # counts, one histogram per feature
     assert [b.base for b in left] == [2, 1, 0]  # one row per feature, the first on top
     assert list(fig.layout.yaxis.ticktext) == ["a", "b", "c"]
     assert {b.xaxis for b in bs} == {"x", "x2"}
     with pytest.raises(ValueError):
-        lessons.features_figure(x, xn, ["a", "b"])
+        batch_statistics.features_figure(x, xn, ["a", "b"])
 
 
 def test_eps_effect_figure():
-    fig = lessons.eps_effect_figure(1e-4, np.geomspace(1e-8, 1, 9), 1e-4)
+    fig = batch_statistics.eps_effect_figure(1e-4, np.geomspace(1e-8, 1, 9), 1e-4)
     assert fig.layout.xaxis.type == "log"
     assert fig.data[1].y[0] == pytest.approx(np.sqrt(0.5))
     assert "0.0001" in fig.layout.title.text
@@ -153,7 +162,7 @@ def test_eps_effect_figure():
 
 def test_batch_grid_figure_one_histogram_per_batch():
     batches = RNG.normal(size=(12, 8))
-    fig = lessons.batch_grid_figure(batches, 0.0, bins=6, cols=4)
+    fig = estimates.batch_grid_figure(batches, 0.0, bins=6, cols=4)
     assert len(bars(fig)) == 12
     assert all(sum(b.customdata) == 8 for b in bars(fig))  # counts, one histogram per batch
     # stacked rows of one plot, the tallest bar filling 85% of a row, batch 1 on top
@@ -167,14 +176,14 @@ def test_batch_grid_figure_one_histogram_per_batch():
 
 
 def test_batch_grid_figure_batch_of_one():
-    fig = lessons.batch_grid_figure(np.full((4, 1), 2.0), 2.0, cols=2)
+    fig = estimates.batch_grid_figure(np.full((4, 1), 2.0), 2.0, cols=2)
     assert len(bars(fig)) == 4
 
 
 def test_estimate_scatter_figure():
     sizes = np.array([2, 8, 32])
     means = RNG.normal(size=(3, 10))
-    fig = lessons.estimate_scatter_figure(
+    fig = estimates.estimate_scatter_figure(
         sizes, means, means**2, 0.0, 1.0, 1 / np.sqrt(sizes), np.sqrt(2 / sizes), highlight=8
     )
     dots = [t for t in fig.data if t.mode == "markers"]
@@ -189,10 +198,10 @@ def test_estimate_scatter_figure():
 
 def test_gamma_beta_figure_rows_and_columns():
     x = RNG.normal(size=(100, 2))
-    fig = lessons.gamma_beta_figure(x, x, 2 * x + 1, ["A", "B"], bins=15)
+    fig = gamma_beta.gamma_beta_figure(x, x, 2 * x + 1, ["A", "B"], bins=15)
     bs = bars(fig)
     assert len(bs) == 6
-    assert [b.marker.color for b in bs[:3]] == [palette.RAW, palette.NORMALIZED, palette.OUTPUT]
+    assert [b.marker.color for b in bs[:3]] == [theme.RAW, theme.NORMALIZED, theme.OUTPUT]
     texts = annotation_texts(fig)
     assert "A" in texts and "B" in texts and any("learned" in t for t in texts)
 
@@ -202,16 +211,16 @@ def test_gamma_beta_figure_rows_and_columns():
 
 def test_running_stats_figure():
     t = np.arange(20.0)
-    fig = lessons.running_stats_figure(t, t, t, t, t, t * 0.5, t)
+    fig = running.running_stats_figure(t, t, t, t, t, t * 0.5, t)
     names = {tr.name for tr in fig.data}
     assert "running average" in names and "population value" in names
     assert any("unbiased" in (n or "") for n in names) and any("biased" in (n or "") for n in names)
     dots = [tr for tr in fig.data if tr.mode == "markers"]
-    assert len(dots) == 2 and all(d.marker.color == palette.BATCH for d in dots)
+    assert len(dots) == 2 and all(d.marker.color == theme.BATCH for d in dots)
 
 
 def test_companions_figure():
-    fig = lessons.companions_figure(np.array([0.1, 0.5, -0.2]), 0.3, 1.5)
+    fig = running.companions_figure(np.array([0.1, 0.5, -0.2]), 0.3, 1.5)
     assert len(fig.data) == 2
     assert list(fig.data[1].y) == [0.3] * 3
     assert "x = 1.5" in fig.layout.yaxis.title.text
@@ -222,25 +231,25 @@ def test_companions_figure():
 
 def test_gradient_paths_figure_stacks_three_paths():
     a, b, c = RNG.normal(size=(3, 5))
-    fig = lessons.gradient_paths_figure(a, b, c, a + b + c)
+    fig = gradient_flow.gradient_paths_figure(a, b, c, a + b + c)
     assert fig.layout.barmode == "relative"
     assert len(bars(fig)) == 3
     assert np.allclose(fig.data[3].y, a + b + c)
 
 
 def test_bn_graph_dot_has_every_node_and_values():
-    dot = lessons.bn_graph_dot({"mu": 1.25, "dbeta": -0.5})
+    dot = gradient_flow.bn_graph_dot({"mu": 1.25, "dbeta": -0.5})
     assert dot.startswith("digraph BN {") and dot.rstrip().endswith("}")
     for node in ("x", "mu", "xc", "var", "inv", "xhat", "gamma", "beta", "y"):
         assert f"  {node} [label=" in dot
     assert "1.25" in dot and "-0.5" in dot
     assert dot.count("style=dashed") == 4
-    assert "= mean(x)\\n" not in lessons.bn_graph_dot()  # no numbers without values
+    assert "= mean(x)\\n" not in gradient_flow.bn_graph_dot()  # no numbers without values
     assert "= mean(x)\\n1.25" in dot  # the value on its own line
 
 
 def test_timing_figure():
-    fig = lessons.timing_figure(["compact", "steps"], [0.001, 0.004])
+    fig = gradient_flow.timing_figure(["compact", "steps"], [0.001, 0.004])
     assert list(fig.data[0].x) == [1.0, 4.0]
     assert fig.data[0].text == ("1.00 ms", "4.00 ms")
 
@@ -309,7 +318,7 @@ def test_lesson_pages_do_not_import_torch_at_module_level(path):
 
 def test_importing_viz_and_lesson_helpers_loads_neither_streamlit_nor_torch():
     code = (
-        "import sys, bnlib.viz.lessons, bnlib.viz.common, bnlib.lessons.covariate, bnlib.lessons.estimates, "
+        "import sys, bnlib.viz.covariate, bnlib.viz.running, bnlib.viz.common, bnlib.lessons.covariate, bnlib.lessons.estimates, "
         "bnlib.lessons.running, bnlib.lessons.settings; "
         "print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
     )
@@ -325,7 +334,7 @@ def test_variance_band_stays_above_zero_and_log_ticks_are_whole_numbers():
     sizes = np.array([2, 4, 8, 16, 32, 64])
     var_se = np.sqrt(2 / sizes) * 1.4
     v = RNG.chisquare(1, size=(6, 20))
-    fig = lessons.estimate_scatter_figure(sizes, v, v, 0.0, 1.0, 1 / np.sqrt(sizes), var_se)
+    fig = estimates.estimate_scatter_figure(sizes, v, v, 0.0, 1.0, 1 / np.sqrt(sizes), var_se)
     band = [t for t in fig.data if t.xaxis == "x2" and t.line.dash == "dot"]
     assert len(band) == 2
     lo, hi = (np.asarray(t.y) for t in band)

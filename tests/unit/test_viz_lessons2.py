@@ -6,19 +6,12 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from bnlib.viz import palette as pal
-from bnlib.viz.lessons2 import (
-    MAX_POINTS,
-    binned,
-    channel_histograms_figure,
-    columns_figure,
-    drift_figure,
-    feature_maps_figure,
-    momentum_weights_figure,
-    placement_figure,
-    signal_figure,
-    thin,
-)
+from bnlib.viz import theme
+from bnlib.viz.adaptive import columns_figure, drift_figure, signal_figure
+from bnlib.viz.common import MAX_POINTS, binned, thin
+from bnlib.viz.conv import channel_histograms_figure, feature_maps_figure
+from bnlib.viz.placement import placement_figure
+from bnlib.viz.running import momentum_weights_figure
 
 rng = np.random.default_rng(0)
 
@@ -42,7 +35,7 @@ def test_placement_figure_bars_and_shading():
     fig = placement_figure(z / 5, z, np.tanh(z / 5), np.tanh(z), "tanh", 1.82, bins=30)
     assert isinstance(fig, go.Figure)
     assert [t.type for t in fig.data] == ["bar"] * 4
-    assert fig.data[0].marker.color == pal.WITH_BN and fig.data[1].marker.color == pal.NO_BN
+    assert fig.data[0].marker.color == theme.WITH_BN and fig.data[1].marker.color == theme.NO_BN
     assert all(len(t.x) == 30 for t in fig.data)
     assert len(fig.layout.shapes) == 4  # two flat tails in each top panel
 
@@ -67,7 +60,7 @@ def test_signal_figure_one_panel_per_input_column():
     fig = signal_figure(x, x, ["a", "b", "c"])
     assert len(fig.data) == 6
     one = signal_figure(np.arange(10.0), np.arange(10.0), ["s"])
-    assert len(one.data) == 2 and one.data[0].line.color == pal.RAW
+    assert len(one.data) == 2 and one.data[0].line.color == theme.RAW
 
 
 def test_drift_and_columns_figures_thin_long_records():

@@ -1,6 +1,7 @@
-"""Figure builders for lessons 10 (alternatives) and 11 (why it works).
+"""Lesson 10 (the alternatives): which values each norm pools, batch-size sweeps, one-class batches,
+online norm.
 
-Arrays and options in, a plotly Figure out; nothing here calls streamlit or torch.
+Arrays in, a plotly Figure out; nothing here calls streamlit.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from bnlib.viz import theme as pal
-from bnlib.viz.common import cell, grid_figure, on
-from bnlib.viz.lessons2 import _layout
+from bnlib.viz import theme
+from bnlib.viz.common import (
+    cell,
+    grid_figure,
+    on,
+)
+from bnlib.viz.theme import top_legend_layout
 
-NORM_COLORS = pal.NORM_COLORS  # one colour per normalization, the lab's too
-SERIES_COLORS = {"No BN": pal.NO_BN, "BN": pal.WITH_BN, "BN + noise": pal.POPULATION}
 # Cube faces: 12 triangles over the 8 corners (x, y, z bits of the corner index).
 _I = (0, 0, 4, 4, 0, 0, 2, 2, 0, 0, 1, 1)
 _J = (1, 3, 5, 7, 1, 5, 3, 7, 2, 6, 3, 7)
@@ -42,8 +45,8 @@ def norm_block_figure(mask: np.ndarray, title: str, height: int = 460) -> go.Fig
     on = flat.ravel()
     fig = go.Figure()
     for sel, color, opacity, name in (
-        (~on, pal.BATCH, 0.12, "other statistics"),
-        (on, pal.NORMALIZED, 0.9, "one mean and variance"),
+        (~on, theme.BATCH, 0.12, "other statistics"),
+        (on, theme.NORMALIZED, 0.9, "one mean and variance"),
     ):
         if not sel.any():
             continue
@@ -66,7 +69,7 @@ def norm_block_figure(mask: np.ndarray, title: str, height: int = 460) -> go.Fig
         )
     axis = dict(showbackground=False, showticklabels=False, ticks="")
     fig.update_layout(
-        **{**pal.LAYOUT, "margin": dict(l=0, r=0, t=40, b=0)},
+        **{**theme.LAYOUT, "margin": dict(l=0, r=0, t=40, b=0)},
         height=height,
         title=dict(text=title, x=0, xanchor="left"),
         legend=dict(orientation="h", yanchor="bottom", y=0.0, x=0),
@@ -103,7 +106,7 @@ def batch_sweep_figure(
                 y=100 * np.asarray(err),
                 mode="lines+markers",
                 name=labels.get(norm, norm),
-                line_color=NORM_COLORS.get(norm, pal.ALT_NORM),
+                line_color=theme.NORM_COLORS.get(norm, theme.ALT_NORM),
                 hovertemplate="batch %{x}: %{y:.1f}% error<extra>"
                 + labels.get(norm, norm)
                 + "</extra>",
@@ -112,8 +115,8 @@ def batch_sweep_figure(
             col=1,
         )
     for key, name, color in (
-        ("bn", "BN (Wu & He)", pal.WITH_BN),
-        ("gn", "GN (Wu & He)", pal.OUTPUT),
+        ("bn", "BN (Wu & He)", theme.WITH_BN),
+        ("gn", "GN (Wu & He)", theme.OUTPUT),
     ):
         fig.add_trace(
             go.Scatter(
@@ -130,7 +133,7 @@ def batch_sweep_figure(
     for col, title in ((1, "batch size"), (2, "images per GPU")):
         fig.update_xaxes(type="log", dtick=np.log10(2), title=title, row=1, col=col)
         fig.update_yaxes(title="error (%)", rangemode="tozero", row=1, col=col)
-    return _layout(fig, height)
+    return top_legend_layout(fig, height)
 
 
 def single_class_figure(
@@ -157,7 +160,7 @@ def single_class_figure(
                 y=100 * np.asarray(acc),
                 mode="lines+markers",
                 name=labels.get(norm, norm),
-                line_color=NORM_COLORS.get(norm, pal.ALT_NORM),
+                line_color=theme.NORM_COLORS.get(norm, theme.ALT_NORM),
                 hovertemplate="step %{x}: %{y:.1f}%<extra>" + labels.get(norm, norm) + "</extra>",
             ),
             row=1,
@@ -172,7 +175,7 @@ def single_class_figure(
                 y=np.asarray(arr)[keep],
                 mode="lines",
                 name=name,
-                line=dict(color=pal.LIMIT, dash=dash),
+                line=dict(color=theme.LIMIT, dash=dash),
             ),
             row=2,
             col=1,
@@ -180,7 +183,7 @@ def single_class_figure(
     fig.update_yaxes(title="val accuracy (%)", range=[0, 100], row=1, col=1)
     fig.update_yaxes(title="clip", row=2, col=1)
     fig.update_xaxes(title="training step", row=2, col=1)
-    return _layout(fig, height)
+    return top_legend_layout(fig, height)
 
 
 def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> go.Figure:
@@ -196,7 +199,9 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
     fig.add_traces(
         [
             on(
-                go.Scatter(x=t, y=x, mode="lines", name="input x<sub>t</sub>", line_color=pal.RAW),
+                go.Scatter(
+                    x=t, y=x, mode="lines", name="input x<sub>t</sub>", line_color=theme.RAW
+                ),
                 top,
             ),
             on(
@@ -205,13 +210,13 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
                     y=mu,
                     mode="lines",
                     name="running mean μ<sub>t−1</sub>",
-                    line_color=pal.RUNNING,
+                    line_color=theme.RUNNING,
                 ),
                 top,
             ),
             on(
                 go.Scatter(
-                    x=t, y=y, mode="lines", name="online norm output", line_color=pal.NORMALIZED
+                    x=t, y=y, mode="lines", name="online norm output", line_color=theme.NORMALIZED
                 ),
                 bottom,
             ),
@@ -221,7 +226,7 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
                     y=bn_y,
                     mode="lines",
                     name="BN at batch size 1",
-                    line=dict(color=pal.NO_BN, dash="dash"),
+                    line=dict(color=theme.NO_BN, dash="dash"),
                 ),
                 bottom,
             ),
@@ -232,133 +237,4 @@ def online_norm_figure(stream: Mapping[str, np.ndarray], height: int = 380) -> g
         yaxis_title_text="value",
         yaxis2_title_text="normalized",
     )
-    return _layout(fig, height)
-
-
-def accuracy_curves_figure(
-    eval_steps: np.ndarray, val_acc: Mapping[str, np.ndarray], height: int = 340
-) -> go.Figure:
-    """Validation accuracy (%) over training, one line per run label."""
-    fig = go.Figure()
-    for name, acc in val_acc.items():
-        fig.add_trace(
-            go.Scatter(
-                x=eval_steps,
-                y=100 * np.asarray(acc),
-                mode="lines+markers",
-                name=name,
-                line_color=SERIES_COLORS.get(name, pal.ALT_NORM),
-                hovertemplate="step %{x}: %{y:.1f}%<extra>" + name + "</extra>",
-            )
-        )
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="val accuracy (%)", range=[0, 100])
-    return _layout(fig, height)
-
-
-def noise_band_figure(
-    steps: np.ndarray, plain: np.ndarray, noisy: np.ndarray, height: int = 300
-) -> go.Figure:
-    """15th-85th percentile band of one unit after BN, without and with injected noise.
-    plain, noisy: (T, 3) percentiles (15, 50, 85) per step."""
-    fig = go.Figure()
-    for arr, name, color in ((plain, "BN", pal.WITH_BN), (noisy, "BN + noise", pal.POPULATION)):
-        arr = np.asarray(arr)
-        fig.add_trace(
-            go.Scatter(x=steps, y=arr[:, 2], mode="lines", line=dict(width=0), showlegend=False,
-                       hoverinfo="skip")
-        )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(
-                x=steps,
-                y=arr[:, 0],
-                mode="lines",
-                fill="tonexty",
-                fillcolor=pal.band(color, 0.3),
-                line=dict(width=0),
-                name=f"{name}: 15th-85th percentile",
-                hoverinfo="skip",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(x=steps, y=arr[:, 1], mode="lines", line_color=color, name=f"{name}: median")
-        )
-    fig.update_xaxes(title="training step")
-    fig.update_yaxes(title="unit's value")
-    return _layout(fig, height)
-
-
-def _band(fig, x, lo, hi, color, name, row, col, showlegend):
-    fig.add_trace(
-        go.Scatter(x=x, y=hi, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip",
-                   legendgroup=name),
-        row, col,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=lo,
-            mode="lines",
-            fill="tonexty",
-            fillcolor=pal.band(color, 0.35),
-            line=dict(width=1, color=color),
-            name=name,
-            legendgroup=name,
-            showlegend=showlegend,
-            hovertemplate="step %{x}<extra>" + name + "</extra>",
-        ),
-        row,
-        col,
-    )
-
-
-def landscape_figure(
-    probe_steps: np.ndarray,
-    loss: Mapping[str, np.ndarray],
-    grad_change: Mapping[str, np.ndarray],
-    beta: Mapping[str, np.ndarray],
-    height: int = 620,
-) -> go.Figure:
-    """Three panels over training steps, one colour per net: the band (min to max over
-    eta) of L(w - eta g); the band of ||grad L(w - eta g) - grad L(w)||; and the effective
-    beta-smoothness (one value per probe). loss, grad_change: label -> (P, E)."""
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.07,
-        subplot_titles=(
-            "Loss landscape: L(w − ηg) over the probed step sizes",
-            "Gradient predictiveness: ‖∇L(w − ηg) − ∇L(w)‖",
-            "Effective β-smoothness: max over η of gradient change / step length",
-        ),
-    )
-    x = np.asarray(probe_steps)
-    for name in loss:
-        color = SERIES_COLORS.get(name, pal.ALT_NORM)
-        lo, hi = np.nanmin(loss[name], 1), np.nanmax(loss[name], 1)
-        _band(fig, x, lo, hi, color, name, 1, 1, True)
-        gc = np.asarray(grad_change[name])
-        _band(fig, x, np.nanmin(gc, 1), np.nanmax(gc, 1), color, name, 2, 1, False)
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=beta[name],
-                mode="lines",
-                line_color=color,
-                name=name,
-                legendgroup=name,
-                showlegend=False,
-            ),
-            3,
-            1,
-        )
-    for row in (1, 2):  # values span orders of magnitude
-        fig.update_yaxes(type="log", row=row, col=1)
-    fig.update_yaxes(rangemode="tozero", row=3, col=1)
-    fig.update_yaxes(title="loss", row=1, col=1)
-    fig.update_xaxes(title="training step", row=3, col=1)
-    fig.update_annotations(font_size=12, x=0, xanchor="left")
-    _layout(fig, height)
-    fig.update_layout(margin=dict(t=80), legend=dict(y=1.06))  # legend clear of the titles
-    return fig
+    return top_legend_layout(fig, height)
