@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import ROOT, metrics, open_app_page
+from tests.pages.helpers import ROOT, metrics, open_app_page
 
 
 def open_page(path: str) -> AppTest:

@@ -8,9 +8,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import ROOT, open_app_page
-from tests.app.helpers import metrics as metric_values
-from tests.app.helpers import plotly_array as values
+from tests.pages.helpers import ROOT, open_app_page
+from tests.pages.helpers import metrics as metric_values
+from tests.pages.helpers import plotly_array as values
 
 
 def open_page(path: str) -> AppTest:

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnlib.course.registry import ROOT, available_pages
-from tests.unit.test_settings import every_setting
+from tests.test_settings import every_setting
 
 APP = str(ROOT / "app.py")
 MARK = "ZZPWN"  # inside every hostile text value; must never reach the rendered page

@@ -26,7 +26,7 @@ from bnlib.settings import (
     settings_for_dataclass,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- collecting every Setting declared anywhere --------------------------------------------

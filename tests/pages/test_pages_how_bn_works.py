@@ -14,8 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnlib.lessons import settings as LS
-from tests.app.helpers import metrics, open_app_page
-from tests.app.helpers import plotly_array as arr
+from tests.pages.helpers import metrics, open_app_page
+from tests.pages.helpers import plotly_array as arr
 
 
 def open_page(page: str) -> AppTest:

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from bnlib.core import batchnorm as bn
 from bnlib.core import norms
 from bnlib.core.gradcheck import numerical_gradient, rel_error
-from tests.unit.test_batchnorm_torch import close
+from tests.core.test_batchnorm_torch import close
 
 SHAPES = [(2, 4), (3, 6, 5), (2, 4, 3, 3), (5, 8, 2, 2)]
 

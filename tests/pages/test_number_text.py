@@ -1,6 +1,6 @@
 """What every page prints is free of float noise and negative zero.
 
-Each registered page is run (as tests/app/test_all_pages.py does) and every piece of text
+Each registered page is run (as tests/pages/test_all_pages.py does) and every piece of text
 a learner reads is scanned: markdown, captions, LaTeX, headings, alerts, metric labels and
 values, and the numbers in tables. Noise is a float that is zero in exact arithmetic but
 printed with its rounding error: "-5.2e-18", "0.0000000000000004", "4e-16". Negative zero

@@ -1,4 +1,4 @@
-"""Figure builders of bnlib/viz/lessons2.py: inspected through fig.data, never rendered."""
+"""Figure builders of lessons 7-9 and the reference page (placement, conv, adaptive, running): inspected through fig.data, never rendered."""
 
 from __future__ import annotations
 
