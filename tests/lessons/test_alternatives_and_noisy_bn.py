@@ -6,9 +6,6 @@ lessons describe; each takes a few seconds on one CPU thread.
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,26 +28,6 @@ SHAPE = (4, 6, 2, 3)
 
 
 # --- numpy side ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", ["alternatives", "noisy_bn"])
-def test_new_core_modules_import_no_ui_or_torch(module):
-    tree = ast.parse((ROOT / "bnlib" / "lessons" / f"{module}.py").read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    assert not names & {"streamlit", "plotly", "torch", "pandas"}
-
-
-def test_viz_does_not_import_torch():
-    code = "import sys, bnlib.viz.alternatives, bnlib.viz.why_it_works, bnlib.lessons.alternatives; print('torch' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -1,14 +1,10 @@
 """Figure builders of lessons 1-6 and the shared histogram helper: traces, bins, titles.
 
-Plus the import rules: bnlib/viz never imports streamlit; lesson pages never import torch at
-module level; the numpy helpers behind the lessons stay numpy-only.
+(The import rules that lived here are import-linter contracts now: pyproject.toml.)
 """
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -252,80 +248,6 @@ def test_timing_figure():
     fig = gradient_flow.timing_figure(["compact", "steps"], [0.001, 0.004])
     assert list(fig.data[0].x) == [1.0, 4.0]
     assert fig.data[0].text == ("1.00 ms", "4.00 ms")
-
-
-# --- import rules -----------------------------------------------------------------------------
-
-
-def _top_level_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def _all_imports(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-@pytest.mark.parametrize(
-    "path", sorted((ROOT / "bnlib" / "viz").glob("*.py")), ids=lambda p: p.name
-)
-def test_viz_modules_never_import_streamlit(path):
-    assert "streamlit" not in _all_imports(path)
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    st_calls = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "st"
-    ]
-    assert not st_calls, f"{path.name} uses st.{st_calls[0].attr}"
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "lessons/covariate",
-        "lessons/estimates",
-        "lessons/running",
-        "data/digits",
-        "core/batchnorm",
-        "core/signals",
-    ],
-)
-def test_lesson_core_modules_are_numpy_only(name):
-    imports = _all_imports(ROOT / "bnlib" / f"{name}.py")
-    assert not imports & {"streamlit", "plotly", "torch", "pandas"}
-
-
-LESSON_PAGES = sorted((ROOT / "pages").glob("lesson_0[1-6]_*.py"))
-
-
-@pytest.mark.parametrize("path", LESSON_PAGES, ids=lambda p: p.name)
-def test_lesson_pages_do_not_import_torch_at_module_level(path):
-    assert "torch" not in _top_level_imports(path)
-
-
-def test_importing_viz_and_lesson_helpers_loads_neither_streamlit_nor_torch():
-    code = (
-        "import sys, bnlib.viz.covariate, bnlib.viz.running, bnlib.viz.common, bnlib.lessons.covariate, bnlib.lessons.estimates, "
-        "bnlib.lessons.running, bnlib.lessons.settings; "
-        "print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
 
 
 def test_variance_band_stays_above_zero_and_log_ticks_are_whole_numbers():
