@@ -1,4 +1,4 @@
-"""Lesson 1: the problem BN was invented for, internal covariate shift (curriculum §1)."""
+"""Lesson 1: the problem BN was invented for, internal covariate shift."""
 
 import numpy as np
 import streamlit as st

@@ -1,4 +1,4 @@
-"""Lesson 2: batch statistics, the four steps (curriculum §2)."""
+"""Lesson 2: batch statistics, the four steps."""
 
 import numpy as np
 import streamlit as st

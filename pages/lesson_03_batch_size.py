@@ -1,4 +1,4 @@
-"""Lesson 3: how big a batch? Batch statistics are noisy estimates (curriculum §3)."""
+"""Lesson 3: how big a batch? Batch statistics are noisy estimates."""
 
 import numpy as np
 import streamlit as st

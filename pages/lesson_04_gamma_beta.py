@@ -1,4 +1,4 @@
-"""Lesson 4: gamma and beta, the learned scale and shift (curriculum §4)."""
+"""Lesson 4: gamma and beta, the learned scale and shift."""
 
 import numpy as np
 import streamlit as st

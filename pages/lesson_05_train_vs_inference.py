@@ -1,4 +1,4 @@
-"""Lesson 5: training versus inference (curriculum §5)."""
+"""Lesson 5: training versus inference."""
 
 import numpy as np
 import streamlit as st

@@ -1,4 +1,4 @@
-"""Lesson 6: gradient flow, the backward pass (curriculum §6)."""
+"""Lesson 6: gradient flow, the backward pass."""
 
 import time
 

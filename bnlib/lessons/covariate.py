@@ -20,8 +20,7 @@ from bnlib.core.batchnorm import BatchNorm
 from bnlib.core.batchnorm import forward as bn_forward
 from bnlib.data.digits import load_digits
 from bnlib.data.paths import ASSETS
-
-PERCENTILES = (15.0, 50.0, 85.0)
+from bnlib.lessons import PERCENTILES
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

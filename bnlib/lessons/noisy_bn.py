@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["noisy_unit_percentiles"]
+from bnlib.lessons import PERCENTILES
 
-PERCENTILES = (15, 50, 85)
+__all__ = ["noisy_unit_percentiles"]
 
 
 def noisy_unit_percentiles(

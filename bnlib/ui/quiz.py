@@ -15,9 +15,6 @@ def bank() -> list[Question]:
     return load_bank()
 
 
-_bank = bank  # older name
-
-
 def ask(q: Question, key: str):
     """Render one question; return the learner's response (None until they answer).
 

@@ -12,8 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from bnlib import format as nf
-from bnlib.viz import theme
-from bnlib.viz.theme import GRID, styled
+from bnlib.viz.theme import GRID
 
 
 @dataclass(frozen=True)
@@ -73,22 +72,6 @@ def histogram_trace(
         showlegend=showlegend,
         hovertemplate="%{x:.3g}: %{y}<extra>" + (name or "") + "</extra>",
     )
-
-
-def histogram_figure(
-    binned: Binned,
-    title: str,
-    color: str = theme.RAW,
-    x_title: str = "value",
-    y_title: str = "count",
-    height: int = 300,
-) -> go.Figure:
-    """A complete single-histogram figure from pre-binned data (reusable by any page)."""
-    fig = go.Figure(histogram_trace(binned, color, name=title))
-    fig.update_layout(bargap=0.02)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return styled(fig, title, height)
 
 
 def fmt(v: float) -> str:

@@ -63,14 +63,6 @@ def test_histogram_trace_is_a_bar_with_bin_centres_and_widths():
     assert np.sum(np.asarray(dens.y) * b.widths) == pytest.approx(1.0)
 
 
-def test_histogram_figure_has_title_axes_and_transparent_background():
-    fig = common.histogram_figure(common.bin_values([1, 2, 2, 3], 3), "My title", x_title="x")
-    assert fig.layout.title.text == "My title"
-    assert fig.layout.xaxis.title.text == "x"
-    assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
-    assert len(bars(fig)) == 1 and sum(fig.data[0].y) == 4
-
-
 def test_fmt():
     # common.fmt is bnlib.format.num: short, no padded exponent, noise as 0
     assert common.fmt(0.5) == "0.5"
