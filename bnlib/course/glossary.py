@@ -11,11 +11,11 @@ The file holds a JSON list of entries:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bnlib.course.jsonfile import read_json
 from bnlib.data.paths import ASSETS
 
 GLOSSARY_FILE = ASSETS / "glossary.json"
@@ -74,12 +74,7 @@ def parse_entry(raw, where: str = "<glossary>") -> Term:
 def load_glossary(path: Path | str = GLOSSARY_FILE) -> list[Term]:
     """Every entry, validated; terms and aliases must not collide (case-insensitive)."""
     path = Path(path)
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise GlossaryError(f"{path.name}: not valid JSON ({exc})") from exc
-    if not isinstance(entries, list):
-        raise GlossaryError(f"{path.name}: the file must hold a JSON list of terms")
+    entries = read_json(path, GlossaryError, list, "a JSON list of terms")
     terms: list[Term] = []
     owner: dict[str, str] = {}
     for raw in entries:

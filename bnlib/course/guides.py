@@ -13,12 +13,12 @@ page's url_path (see bnlib.course.registry):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from bnlib.course.glossary import Term, glossary, lookup
+from bnlib.course.jsonfile import read_json
 from bnlib.course.registry import PAGES
 from bnlib.data.paths import ASSETS
 
@@ -100,13 +100,11 @@ def load_guides(
     """Every entry, validated, by url_path."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeats)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise GuideError(f"{path.name}: not valid JSON ({exc})") from exc
+        raw = read_json(
+            path, GuideError, dict, "a JSON object keyed by url_path", object_pairs_hook=_no_repeats
+        )
     except _Repeated as exc:
         raise GuideError(f"{path.name}: page {exc.args[0]!r}: listed twice") from None
-    if not isinstance(raw, dict):
-        raise GuideError(f"{path.name}: the file must hold a JSON object keyed by url_path")
     return {page: parse_guide(page, entry, path.name, terms, pages) for page, entry in raw.items()}
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bnlib.course.jsonfile import read_json
 from bnlib.data.paths import ASSETS
 
 BANK_DIR = ASSETS / "quiz"
@@ -159,12 +159,7 @@ def load_bank(directory: Path | str = BANK_DIR) -> list[Question]:
     questions: list[Question] = []
     seen: dict[str, str] = {}
     for path in sorted(directory.glob("*.json")):
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise QuizBankError(f"{path.name}: not valid JSON ({exc})") from exc
-        if not isinstance(entries, list):
-            raise QuizBankError(f"{path.name}: the file must hold a JSON list of questions")
+        entries = read_json(path, QuizBankError, list, "a JSON list of questions")
         for raw in entries:
             q = dataclasses.replace(parse_question(raw, path.name), source=path.name)
             if q.id in seen:
