@@ -41,6 +41,7 @@ run: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev
 	$(PY) -m ruff format .
@@ -63,7 +64,7 @@ test-image: $(VENV)/.dev
 	$(PY) -m pytest -m image tests/deploy/test_image.py -p no:randomly $(PYTEST_ARGS)
 
 unit: $(VENV)/.dev
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests --ignore=tests/browser --ignore=tests/deploy --ignore=tests/pages --ignore=tests/app $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	PYTHONPATH=. $(PY) benchmarks/run_all.py

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bnlib.course.registry import SECTIONS, available_pages
 from bnlib.ui import lab_session
-from bnlib.ui.registry import SECTIONS, available_pages
 from bnlib.ui.sidebar import render_sidebar
 
 st.set_page_config(

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bnlib import batchnorm as bn
+from bnlib.core import batchnorm as bn
 
 SHAPES = [(256, 1024), (4096, 1024)]
 

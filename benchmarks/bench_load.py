@@ -54,7 +54,7 @@ from deploy_helpers import (  # noqa: E402
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
-from bnlib.ui.registry import available_pages  # noqa: E402
+from bnlib.course.registry import available_pages  # noqa: E402
 
 PROBE_APP = ROOT / "benchmarks" / "load_probe_app.py"
 OUT = ROOT / "benchmarks" / "out" / "bench_load.json"

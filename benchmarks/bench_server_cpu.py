@@ -66,7 +66,7 @@ def threads(pid: int) -> int:
 
 
 def lesson_paths() -> list[str]:
-    from bnlib.ui.registry import PAGES
+    from bnlib.course.registry import PAGES
 
     return [p.url_path for p in PAGES if p.path.startswith("pages/lesson_")]
 

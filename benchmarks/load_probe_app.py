@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from bnlib import batchnorm
+from bnlib.core import batchnorm
 
 st.set_page_config(page_title="Load probe", layout="wide")
 st.title("Load probe")

@@ -28,7 +28,7 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from benchmarks.bench_pages import LESSONS  # noqa: E402
-from bnlib.ui.registry import page_by_url  # noqa: E402
+from bnlib.course.registry import page_by_url  # noqa: E402
 
 APP = str(ROOT / "app.py")
 FRAGMENT_TIMES: dict[str, list[float]] = defaultdict(list)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from bnlib.glossary import glossary, search
+from bnlib.course.glossary import glossary, search
+from bnlib.course.registry import page_by_url
 from bnlib.settings import Setting, register
 from bnlib.ui import level as lv
-from bnlib.ui.registry import page_by_url
 from bnlib.ui.widgets import link_notices, setting_widget
 
 GLOSSARY_Q = Setting(

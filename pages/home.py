@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from bnlib import batchnorm, signals
 from bnlib import format as nf
+from bnlib.core import batchnorm, signals
 from bnlib.settings import Setting
 from bnlib.ui import progress
 from bnlib.ui.course_map import render_course_map

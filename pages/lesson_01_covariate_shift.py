@@ -1,17 +1,17 @@
-"""Lesson 1: the problem BN was invented for, internal covariate shift (curriculum §1)."""
+"""Lesson 1: the problem BN was invented for, internal covariate shift."""
 
 import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.covariate import flat_fraction, load_runs
+from bnlib.lessons.covariate import flat_fraction, load_runs
+from bnlib.lessons.settings import L1, L1_EVERY, L1_LAYER, L1_LR, L1_SEED, L1_STEP, L1_UNIT
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L1, L1_EVERY, L1_LAYER, L1_LR, L1_SEED, L1_STEP, L1_UNIT
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import accuracy_figure, shift_bands_figure
+from bnlib.viz.covariate import accuracy_figure, shift_bands_figure
 
 URL = "covariate-shift"
 FLAT = 2.0  # |z| beyond this: sigmoid'(z) < 0.105, 42% of its peak of 0.25 (the "low-slope zone")
@@ -140,8 +140,8 @@ st.markdown(
 code_tabs(
     """
 import numpy as np
-from bnlib.covariate import train_shift_run
-from bnlib.digits import load_digits
+from bnlib.lessons.covariate import train_shift_run
+from bnlib.data.digits import load_digits
 
 X, y = load_digits()
 plain = train_shift_run(X / 16, y, use_bn=False, lr=0.5, steps=2000)

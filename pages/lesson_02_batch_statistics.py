@@ -1,18 +1,18 @@
-"""Lesson 2: batch statistics, the four steps (curriculum §2)."""
+"""Lesson 2: batch statistics, the four steps."""
 
 import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import forward
-from bnlib.signals import SIGNALS, sample
+from bnlib.core.batchnorm import forward
+from bnlib.core.signals import SIGNALS, sample
+from bnlib.lessons.settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import eps_effect_figure, features_figure, four_steps_figure
+from bnlib.viz.batch_statistics import eps_effect_figure, features_figure, four_steps_figure
 
 URL = "batch-statistics"
 header(URL)
@@ -171,7 +171,7 @@ st.markdown(
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 x = np.random.default_rng(0).normal([10, -3, 7], [1, 0.5, 3], size=(256, 3))
 mu = x.mean(axis=0)                  # (3,) one mean per feature

@@ -1,19 +1,19 @@
-"""Lesson 3: how big a batch? Batch statistics are noisy estimates (curriculum §3)."""
+"""Lesson 3: how big a batch? Batch statistics are noisy estimates."""
 
 import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import forward
-from bnlib.estimates import DEFAULT_SIZES, estimates_by_size, population
-from bnlib.signals import SIGNALS, sample_batches
+from bnlib.core.batchnorm import forward
+from bnlib.core.signals import SIGNALS, sample_batches
+from bnlib.lessons.estimates import DEFAULT_SIZES, estimates_by_size, population
+from bnlib.lessons.settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import batch_grid_figure, estimate_scatter_figure
+from bnlib.viz.estimates import batch_grid_figure, estimate_scatter_figure
 
 URL = "batch-size"
 GRID = 12  # small histograms in the grid
@@ -158,7 +158,7 @@ st.markdown(
 code_tabs(
     """
 import numpy as np
-from bnlib.signals import sample_batches
+from bnlib.core.signals import sample_batches
 
 for m in (2, 8, 32, 128, 512):
     b = sample_batches("skewed", m, num_batches=1000, seed=0)   # (1000, m)

@@ -1,18 +1,18 @@
-"""Lesson 4: gamma and beta, the learned scale and shift (curriculum §4)."""
+"""Lesson 4: gamma and beta, the learned scale and shift."""
 
 import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import forward
-from bnlib.signals import sample
+from bnlib.core.batchnorm import forward
+from bnlib.core.signals import sample
+from bnlib.lessons.settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import gamma_beta_figure
+from bnlib.viz.gamma_beta import gamma_beta_figure
 
 URL = "gamma-beta"
 M = 200  # samples in the batch
@@ -150,7 +150,7 @@ st.markdown(
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 x = np.random.default_rng(0).normal(4.0, 2.0, size=(200, 1))
 y, cache = forward(x, gamma=1.0, beta=0.0)          # identity: y = x_hat

@@ -1,14 +1,12 @@
-"""Lesson 5: training versus inference (curriculum §5)."""
+"""Lesson 5: training versus inference."""
 
 import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
-from bnlib.running import batch_stream, companion_outputs, ema, replay
-from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import (
+from bnlib.core.batchnorm import keras_to_torch_momentum, torch_to_keras_momentum
+from bnlib.lessons.running import batch_stream, companion_outputs, ema, replay
+from bnlib.lessons.settings import (
     L5,
     L5_BATCH,
     L5_COMPANIONS,
@@ -17,10 +15,12 @@ from bnlib.ui.lesson_settings import (
     L5_MOMENTUM,
     L5_SEED,
 )
+from bnlib.ui.charts import chart
+from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import companions_figure, running_stats_figure
+from bnlib.viz.running import companions_figure, running_stats_figure
 
 URL = "train-vs-inference"
 STEPS = 150  # batches in the stream
@@ -250,7 +250,7 @@ converter()
 
 code_tabs(
     """
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 
 bn = BatchNorm(1, momentum=0.1)     # PyTorch's convention
 for batch in batches:               # each (m, 1)

@@ -1,4 +1,4 @@
-"""Lesson 6: gradient flow, the backward pass (curriculum §6)."""
+"""Lesson 6: gradient flow, the backward pass."""
 
 import time
 
@@ -6,15 +6,15 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import backward, backward_steps, forward
-from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.core.batchnorm import backward, backward_steps, forward
+from bnlib.core.gradcheck import numerical_gradient, rel_error
+from bnlib.lessons.settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N, L6_TORCH
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
-from bnlib.ui.lesson_settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N, L6_TORCH
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons import bn_graph_dot, gradient_paths_figure, timing_figure
+from bnlib.viz.gradient_flow import bn_graph_dot, gradient_paths_figure, timing_figure
 
 URL = "gradient-flow"
 BETA = 0.25  # beta does not enter any gradient except dbeta itself
@@ -300,8 +300,8 @@ timing()
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward, backward, backward_steps
-from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.core.batchnorm import forward, backward, backward_steps
+from bnlib.core.gradcheck import numerical_gradient, rel_error
 
 x = np.random.default_rng(0).normal(2, 1.5, (8, 1))
 dy = np.random.default_rng(1).normal(size=(8, 1))

@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.digits import load_digits
-from bnlib.placement import (
+from bnlib.data.digits import load_digits
+from bnlib.lessons.placement import (
     ACTIVATIONS,
     PLACEMENT_TABLE,
     SATURATION_EDGE,
@@ -18,7 +18,7 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons2 import placement_figure
+from bnlib.viz.placement import placement_figure
 
 URL = "placement"
 ACT = Setting("l7_act", "choice", "tanh", "Activation", choices=ACTIVATIONS)
@@ -182,7 +182,7 @@ Layer norm (Ba, Kiros and Hinton, 2016) normalizes each sample on its own and fi
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 z = x @ W                      # (N, D): no bias, BN's beta plays that role
 y, cache = forward(z, gamma, beta)

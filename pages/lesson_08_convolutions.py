@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.batchnorm import BatchNorm, forward
-from bnlib.conv import (
+from bnlib.core.batchnorm import BatchNorm, forward
+from bnlib.core.conv import (
     KERNEL_NAMES,
     conv2d,
     digit_images,
@@ -13,14 +13,14 @@ from bnlib.conv import (
     per_pixel_zero_variance,
     statistic_counts,
 )
-from bnlib.digits import load_digits
+from bnlib.data.digits import load_digits
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons2 import channel_histograms_figure, feature_maps_figure
+from bnlib.viz.conv import channel_histograms_figure, feature_maps_figure
 
 URL = "convolutions"
 BATCH = Setting("l8_batch", "choice", 32, "Batch size N", choices=(4, 8, 16, 32, 64, 128, 256))
@@ -195,7 +195,7 @@ check()
 
 code_tabs(
     """
-from bnlib.batchnorm import forward
+from bnlib.core.batchnorm import forward
 
 # f: (N, C, H, W) -> one mean and one variance per channel, over N, H and W
 y, cache = forward(f, gamma, beta)

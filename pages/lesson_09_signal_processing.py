@@ -1,25 +1,13 @@
 """Lesson 9: one BN unit as an adaptive filter on a stream of numbers; your own CSV."""
 
 import zlib
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.adaptive import (
-    column_summary,
-    normalize_columns,
-    rare_event_levels,
-    slow_share,
-    streaming_normalize,
-    two_level_closed_form,
-    two_level_measured,
-)
-from bnlib.settings import Setting
-from bnlib.signals import SIGNALS, sample
-from bnlib.ui.charts import chart
-from bnlib.ui.csvdata import (
+from bnlib.core.signals import SIGNALS, sample
+from bnlib.data.csvdata import (
     MAX_BYTES,
     MAX_COLUMNS,
     MAX_MB,
@@ -29,14 +17,26 @@ from bnlib.ui.csvdata import (
     normalize_table,
     read_table,
 )
+from bnlib.data.paths import ASSETS
+from bnlib.lessons.adaptive import (
+    column_summary,
+    normalize_columns,
+    rare_event_levels,
+    slow_share,
+    streaming_normalize,
+    two_level_closed_form,
+    two_level_measured,
+)
+from bnlib.settings import Setting
+from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons2 import columns_figure, drift_figure, signal_figure
+from bnlib.viz.adaptive import columns_figure, drift_figure, signal_figure
 
 URL = "signal-processing"
-EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"
+EXAMPLES = ASSETS / "examples"
 KINDS = ("two_level", "constant", "rare_events", "drifting", "multi_sensor", "pixels")
 LABELS = {
     "two_level": "Two-level (on/off)",
@@ -378,7 +378,7 @@ own_data()
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 
 bn = BatchNorm(1, momentum=0.3)
 for chunk in np.split(stream, len(stream) // 10):      # batches of 10 steps

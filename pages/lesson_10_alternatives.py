@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.alternatives import (
+from bnlib.lessons.alternatives import (
     KIND_LABELS,
     POOLED_OVER,
     WHEN_TO_USE,
@@ -21,7 +21,7 @@ from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons3 import (
+from bnlib.viz.alternatives import (
     batch_sweep_figure,
     norm_block_figure,
     online_norm_figure,
@@ -77,10 +77,10 @@ FORMULAS = {
     r"\sigma_{ng}^2 = \frac{G}{CHW}\sum_{c \in g}\sum_{h,w} (x_{nchw} - \mu_{ng})^2",
 }
 CALLS = {
-    "batch": "from bnlib.batchnorm import forward\ny, cache = forward(x, gamma, beta)   # x: (N, C, H, W)",
-    "layer": "from bnlib.norms import layer_norm\ny = layer_norm(x)                    # over (C, H, W) of each sample",
-    "instance": "from bnlib.norms import instance_norm\ny = instance_norm(x, gamma, beta)     # over (H, W) of each (n, c)",
-    "group": "from bnlib.norms import group_norm\ny = group_norm(x, num_groups=G)      # over (C/G, H, W) of each sample",
+    "batch": "from bnlib.core.batchnorm import forward\ny, cache = forward(x, gamma, beta)   # x: (N, C, H, W)",
+    "layer": "from bnlib.core.norms import layer_norm\ny = layer_norm(x)                    # over (C, H, W) of each sample",
+    "instance": "from bnlib.core.norms import instance_norm\ny = instance_norm(x, gamma, beta)     # over (H, W) of each (n, c)",
+    "group": "from bnlib.core.norms import group_norm\ny = group_norm(x, num_groups=G)      # over (C/G, H, W) of each sample",
 }
 
 
@@ -392,7 +392,7 @@ batch. Below 8, reach for group norm; for Transformers and recurrent nets, layer
 code_tabs(
     """
 import numpy as np
-from bnlib.norms import group_norm, layer_norm, instance_norm, OnlineNorm
+from bnlib.core.norms import group_norm, layer_norm, instance_norm, OnlineNorm
 
 x = np.random.randn(2, 32, 8, 8)   # (N, C, H, W): a batch of two
 y_gn = group_norm(x, num_groups=8)  # per sample, 8 groups of 4 channels

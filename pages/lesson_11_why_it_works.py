@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.noisy_bn import noisy_unit_percentiles
+from bnlib.lessons.noisy_bn import noisy_unit_percentiles
 from bnlib.settings import Setting
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button
@@ -12,7 +12,7 @@ from bnlib.ui.level import explain, term, why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.lessons3 import accuracy_curves_figure, landscape_figure, noise_band_figure
+from bnlib.viz.why_it_works import accuracy_curves_figure, landscape_figure, noise_band_figure
 
 URL = "why-it-works"
 NOISE = Setting(

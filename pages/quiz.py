@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from bnlib.quizbank import draw
+from bnlib.course.quizbank import draw
+from bnlib.course.registry import page_by_url
 from bnlib.settings import Setting, register
 from bnlib.ui import level as lv
 from bnlib.ui.quiz import ask, bank, feedback
-from bnlib.ui.registry import page_by_url
 from bnlib.ui.widgets import link_notices, setting_widget
 
 QUIZ_SEED = Setting(

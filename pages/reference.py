@@ -3,12 +3,12 @@
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.pitfalls import PARAMETERS, bug_numbers, converter
+from bnlib.lessons.pitfalls import PARAMETERS, bug_numbers, converter
 from bnlib.settings import Setting
 from bnlib.ui.lesson import code_tabs, header
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices
-from bnlib.viz.lessons2 import momentum_weights_figure
+from bnlib.viz.running import momentum_weights_figure
 
 URL = "reference"
 TORCH = Setting("ref_torch", "float", 0.1, "PyTorch momentum", min=0.0, max=1.0, step=0.01)
@@ -50,7 +50,7 @@ st.header("In code")
 code_tabs(
     """
 import numpy as np
-from bnlib.batchnorm import BatchNorm
+from bnlib.core.batchnorm import BatchNorm
 
 bn = BatchNorm(100)            # num_features = 100
 y = bn(x)                      # train mode: batch statistics, updates running ones

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bnlib.digits import load_digits, split
+from bnlib.data.digits import load_digits, split
 
 __all__ = ["Dataset", "load_dataset", "make_blobs", "make_moons", "make_spirals"]
 

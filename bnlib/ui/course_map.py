@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bnlib.course.registry import PageSpec
 from bnlib.ui import progress
-from bnlib.ui.registry import PageSpec
 
 
 def _line(spec: PageSpec) -> str:

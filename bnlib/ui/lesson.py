@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from bnlib.glossary import lookup
-from bnlib.guides import Guide, guide_for
+from bnlib.course.glossary import lookup
+from bnlib.course.guides import Guide, guide_for
+from bnlib.course.registry import next_page, page_by_url, previous_page
 from bnlib.ui import level as lv
 from bnlib.ui import progress
-from bnlib.ui.registry import next_page, page_by_url, previous_page
 
 WORDS_LABEL = "Words on this page"
 WHY_TITLE = "Why this matters:"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnlib.glossary import lookup
+from bnlib.course.glossary import lookup
 
 LEVELS = ("beginner", "intermediate", "expert")
 DEFAULT_LEVEL = "beginner"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnlib.ui.registry import PAGES, PageSpec
+from bnlib.course.registry import PAGES, PageSpec
 
 _KEY = "_progress"
 # Pages that count towards progress: the numbered lessons, the lab and the reference.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bnlib.quizbank import Question, for_lesson, load_bank
+from bnlib.course.quizbank import Question, for_lesson, load_bank
 from bnlib.ui import progress
 
 
@@ -13,9 +13,6 @@ from bnlib.ui import progress
 def bank() -> list[Question]:
     """The validated question bank (loaded once per server)."""
     return load_bank()
-
-
-_bank = bank  # older name
 
 
 def ask(q: Question, key: str):

@@ -1,4 +1,4 @@
-"""Helpers every figure builder shares: numpy binning, pre-binned histogram bars, layout.
+"""Helpers figure builders share: numpy binning, pre-binned histogram bars, a light subplot grid.
 
 Histograms are binned here with numpy and drawn as go.Bar, so a chart ships a few dozen
 bars to the browser instead of thousands of raw points. No streamlit import.
@@ -12,7 +12,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from bnlib import format as nf
-from bnlib.viz import theme as palette
 from bnlib.viz.theme import GRID
 
 
@@ -73,27 +72,6 @@ def histogram_trace(
         showlegend=showlegend,
         hovertemplate="%{x:.3g}: %{y}<extra>" + (name or "") + "</extra>",
     )
-
-
-def histogram_figure(
-    binned: Binned,
-    title: str,
-    color: str = palette.RAW,
-    x_title: str = "value",
-    y_title: str = "count",
-    height: int = 300,
-) -> go.Figure:
-    """A complete single-histogram figure from pre-binned data (reusable by any page)."""
-    fig = go.Figure(histogram_trace(binned, color, name=title))
-    fig.update_layout(bargap=0.02)
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
-    return styled(fig, title, height)
-
-
-def styled(fig: go.Figure, title: str, height: int = 320, legend: bool = False) -> go.Figure:
-    """The shared look (theme.layout): transparent background, title, legend below."""
-    return palette.layout(fig, title, height, legend=legend, bargap=0.02)
 
 
 def fmt(v: float) -> str:
@@ -218,3 +196,44 @@ def axis_update(
         fig.layout[_axis_key(axes[0])].update(x)
     if y:
         fig.layout[_axis_key(axes[1])].update(y)
+
+
+# --- binning and thinning for long series ------------------------------------------------------
+
+MAX_POINTS = 2000  # per trace: more points than pixels only slows the browser
+
+
+def binned(values: np.ndarray, bins: int = 60, lo: float | None = None, hi: float | None = None):
+    """(centers, widths, share) of a histogram, share summing to 1 over the finite values."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    lo = float(v.min()) if lo is None else lo
+    hi = float(v.max()) if hi is None else hi
+    if hi <= lo:  # a constant: one narrow bar
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(v, bins=bins, range=(lo, hi))
+    return (edges[:-1] + edges[1:]) / 2, np.diff(edges), counts / v.size
+
+
+def thin(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices of at most max_points evenly spaced samples out of n."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def bars(values, color, name, bins=60, lo=None, hi=None, showlegend=True, opacity=0.85):
+    """A binned histogram (see binned) as one bar trace, heights as shares of the values."""
+    x, w, share = binned(values, bins, lo, hi)
+    return go.Bar(
+        x=x,
+        y=share,
+        width=w,
+        marker_color=color,
+        opacity=opacity,
+        name=name,
+        showlegend=showlegend,
+        hovertemplate="%{x:.2f}: %{y:.1%}<extra>" + name + "</extra>",
+    )

@@ -46,20 +46,6 @@ NORM_COLORS = {
 
 SEQUENCE = (WITH_BN, NO_BN, OUTPUT, RAW, POPULATION, CENTERED, ALT_NORM, BATCH)
 
-ROLES = {
-    "raw": RAW,
-    "centered": CENTERED,
-    "normalized": NORMALIZED,
-    "output": OUTPUT,
-    "no_bn": NO_BN,
-    "with_bn": WITH_BN,
-    "population": POPULATION,
-    "running": RUNNING,
-    "batch": BATCH,
-    "alt_norm": ALT_NORM,
-    "limit": LIMIT,
-}
-
 
 def norm_color(kind: str) -> str:
     """The colour of a normalization kind ("none", "bn_before", "layer", ...)."""
@@ -187,6 +173,17 @@ def fit_titles(fig: go.Figure) -> go.Figure:
     if extra:
         fig.update_layout(margin_t=(fig.layout.margin.t or 40) + extra)
     return fig
+
+
+def styled(fig: go.Figure, title: str, height: int = 320, legend: bool = False) -> go.Figure:
+    """The shared look (theme.layout): transparent background, title, legend below."""
+    return layout(fig, title, height, legend=legend, bargap=0.02)
+
+
+def histogram_layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    """layout for binned histograms: bars overlap and touch, the legend in a row at the foot
+    of the figure (above the plot it ran into the subplot titles)."""
+    return layout(fig, title, height, legend=True, bargap=0, barmode="overlay")
 
 
 # --- log axes ----------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from bnlib.course.registry import ROOT
 from bnlib.lab import config as C
-from bnlib.ui.registry import ROOT
 from tests.support.gates import WAIT_S
 
 APP = str(ROOT / "app.py")

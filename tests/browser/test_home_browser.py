@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bnlib.ui.registry import available_pages
+from bnlib.course.registry import available_pages
 from tests.conftest import assert_no_exception, press_slider, wait_idle
 
 pytestmark = pytest.mark.browser

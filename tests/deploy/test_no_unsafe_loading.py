@@ -91,7 +91,7 @@ def shipped_python_files() -> list[Path]:
 
 def test_scan_covers_the_app():
     files = {p.relative_to(ROOT).as_posix() for p in shipped_python_files()}
-    assert {"app.py", "bnlib/ui/registry.py", "deploy/healthcheck.py"} <= files
+    assert {"app.py", "bnlib/course/registry.py", "deploy/healthcheck.py"} <= files
 
 
 def test_nothing_unpickles_torch_loads_or_evaluates():

@@ -185,7 +185,7 @@ def test_every_copied_path_exists_and_is_in_the_build_context():
     for needed in ("app.py", "bnlib", "pages", "assets", ".streamlit/config.toml"):
         assert needed in copied, f"the image lacks {needed}"
     # Every registered page lives under a copied directory.
-    from bnlib.ui.registry import PAGES
+    from bnlib.course.registry import PAGES
 
     for page in PAGES:
         assert page.path.split("/")[0] in copied, page.path

@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from bnlib.digits import load_digits, split
+from bnlib.data.digits import load_digits, split
 from bnlib.lab import data as D
 
 

@@ -39,7 +39,7 @@ def test_band_and_heatmap():
 
 
 def test_core_and_viz_do_not_import_torch():
-    code = "import sys, bnlib.digits, bnlib.viz.lab_figures; print('torch' in sys.modules)"
+    code = "import sys, bnlib.data.digits, bnlib.viz.lab_figures; print('torch' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -78,7 +78,7 @@ def _colors(fig):
 
 
 def test_lab_colours_are_the_lessons_colours_none_vs_bn():
-    from bnlib.viz import palette, theme
+    from bnlib.viz import theme
 
     steps = np.arange(5)
     vals = np.ones((3, 5))
@@ -92,12 +92,12 @@ def test_lab_colours_are_the_lessons_colours_none_vs_bn():
         kinds={"A": "none", "B": "bn_before"},
     )
     got = _colors(fig)
-    assert got[names["A"]][0] == palette.NO_BN == theme.NO_BN
-    assert got[names["B"]][0] == palette.WITH_BN == theme.WITH_BN
+    assert got[names["A"]][0] == theme.NO_BN
+    assert got[names["B"]][0] == theme.WITH_BN
     # each band is a translucent copy of its own line's colour
     bands = [t for t in fig.data if t.fill == "toself"]
-    assert [b.fillcolor for b in bands] == [theme.band(palette.NO_BN, 0.18),
-                                            theme.band(palette.WITH_BN, 0.18)]  # fmt: skip
+    assert [b.fillcolor for b in bands] == [theme.band(theme.NO_BN, 0.18),
+                                            theme.band(theme.WITH_BN, 0.18)]  # fmt: skip
     # the diagnostics band of each config takes the same colour
     for label, kind in (("A", "none"), ("B", "bn_before")):
         color = series_styles({"A": "none", "B": "bn_before"})[label][0]
@@ -128,10 +128,10 @@ def test_distinct_meanings_never_share_a_colour_and_dash():
 
 
 def test_lesson_10_batch_renorm_and_r_max_do_not_share_a_colour():
-    from bnlib.viz import lessons3
+    from bnlib.viz import alternatives
 
     labels = {"none": "No BN", "bn_before": "BN", "batch_renorm": "Batch renorm"}
-    fig = lessons3.single_class_figure(
+    fig = alternatives.single_class_figure(
         np.arange(3), {k: np.ones(3) * 0.5 for k in labels}, labels, np.ones(10), np.ones(10)
     )
     styles = {t.name: (t.line.color, t.line.dash or "solid") for t in fig.data}

@@ -1,0 +1,115 @@
+"""Lesson 2 (batch statistics): the four steps, features before and after, what eps does.
+
+Arrays in, a plotly Figure out; nothing here calls streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from bnlib.viz import theme
+from bnlib.viz.common import (
+    bin_values,
+    cell,
+    fmt,
+    grid_figure,
+    histogram_trace,
+    on,
+    vline,
+)
+from bnlib.viz.theme import styled
+
+
+def four_steps_figure(
+    raw: np.ndarray, centered: np.ndarray, scaled: np.ndarray, bins: int = 30, height: int = 320
+) -> go.Figure:
+    """Three histograms side by side: raw x, x - mu_B, and x_hat. Each panel has its own x axis,
+    so the shape is comparable while the numbers on the axis change."""
+    fig = grid_figure(1, 3, titles=["1. raw x", "2. centred: x − μ_B", "3. scaled: x̂"], hspace=0.06)
+    shapes = []
+    for col, data, color, name in (
+        (1, raw, theme.RAW, "raw"),
+        (2, centered, theme.CENTERED, "centred"),
+        (3, scaled, theme.NORMALIZED, "normalized"),
+    ):
+        ax = cell(1, col, 3)
+        fig.add_trace(on(histogram_trace(bin_values(data, bins), color, name), ax))
+        shapes.append(vline(float(np.mean(data)), ax, theme.POPULATION, "dash"))
+    fig.update_layout(shapes=shapes, yaxis_title_text="count")
+    return styled(fig, "", height)
+
+
+def features_figure(
+    raw: np.ndarray, normalized: np.ndarray, names: Sequence[str], bins: int = 25, height: int = 360
+) -> go.Figure:
+    """Several features before and after BN. raw, normalized: (m, F). One row per feature:
+    raw on the left (shared axis, so the different centres show), normalized on the right."""
+    raw = np.asarray(raw, dtype=np.float64)
+    normalized = np.asarray(normalized, dtype=np.float64)
+    f = raw.shape[1]
+    if normalized.shape != raw.shape or len(names) != f:
+        raise ValueError("raw, normalized and names must describe the same features")
+    # two panels, each with the features as stacked rows (bars on a per-row base): the same
+    # picture as a features x 2 grid of subplots, at a third of the axes to redraw
+    fig = grid_figure(
+        1, 2, col_titles=["before BN (one shared axis)", "after BN (one shared axis)"],
+        hspace=0.06, share_y="rows",
+    )  # fmt: skip
+    r_rng = (float(raw.min()), float(raw.max()))
+    n_rng = (float(normalized.min()), float(normalized.max()))
+    hists = [
+        [bin_values(raw[:, i], bins, r_rng) for i in range(f)],
+        [bin_values(normalized[:, i], bins, n_rng) for i in range(f)],
+    ]
+    peak = max(1, max(int(h.counts.max()) for col in hists for h in col))
+    base = np.arange(f)[::-1].astype(np.float64)  # feature 1 on top
+    traces = []
+    for col, color in ((0, theme.RAW), (1, theme.NORMALIZED)):
+        for i, h in enumerate(hists[col]):
+            t = histogram_trace(h, color, names[i])
+            t.update(y=0.85 * h.counts / peak, base=base[i], customdata=h.counts)
+            t.hovertemplate = "%{x:.3g}: %{customdata}<extra>" + names[i] + "</extra>"
+            traces.append(on(t, cell(1, col + 1, 2)))
+    fig.add_traces(traces)
+    fig.update_layout(
+        barmode="overlay",
+        yaxis=dict(
+            range=[-0.1, f], tickvals=base + 0.42, ticktext=list(names), showgrid=False,
+            zeroline=False,
+        ),
+        yaxis2=dict(range=[-0.1, f], showgrid=False, zeroline=False),
+    )  # fmt: skip
+    return styled(fig, "", height)
+
+
+def eps_effect_figure(
+    var: float, eps_grid: np.ndarray, current_eps: float, height: int = 280
+) -> go.Figure:
+    """Output std sqrt(var / (var + eps)) as a function of eps (log axis), current eps marked."""
+    eps_grid = np.asarray(eps_grid, dtype=np.float64)
+    out_std = np.sqrt(var / (var + eps_grid))
+    cur = float(np.sqrt(var / (var + current_eps)))
+    fig = go.Figure(
+        go.Scatter(
+            x=eps_grid,
+            y=out_std,
+            mode="lines",
+            line=dict(color=theme.NORMALIZED, width=2),
+            name="output std",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[current_eps],
+            y=[cur],
+            mode="markers",
+            marker=dict(color=theme.OUTPUT, size=11),
+            name="your eps",
+        )
+    )
+    fig.update_xaxes(type="log", title_text="eps")
+    fig.update_yaxes(range=[-0.02, 1.05], title_text="std of x̂")
+    return styled(fig, f"Std of x̂ for a batch variance of {fmt(var)}", height)

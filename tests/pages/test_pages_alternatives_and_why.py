@@ -1,0 +1,165 @@
+"""AppTest for lessons 10 and 11: every widget driven, the experiments run, results shown."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.helpers import ROOT, metrics, open_app_page
+
+
+def open_page(path: str) -> AppTest:
+    return open_app_page(str(ROOT / path), timeout=120)
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def chart(at: AppTest, key: str) -> dict:
+    found = [v for k, v in charts(at).items() if key in k]
+    assert found, f"no chart {key} among {list(charts(at))}"
+    return found[0]
+
+
+def pct(text: str) -> float:
+    return float(text.rstrip("%")) / 100
+
+
+# --- lesson 10 ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alternatives():
+    return open_page("pages/lesson_10_alternatives.py")
+
+
+def test_alternatives_renders_without_training(alternatives):
+    at = alternatives
+    assert at.title[0].value.startswith("10.")
+    assert chart(at, "l10_block") and chart(at, "l10_online")
+    assert len(at.table) == 2  # Wu & He, when to use
+    assert "34.7" in at.table[0].value.to_string()
+    assert not any("l10_sweep" in k for k in charts(at))  # experiments wait for a click
+
+
+@pytest.mark.parametrize(
+    ("kind", "count"), [("batch", 6), ("layer", 4), ("instance", 24), ("group", 8)]
+)
+def test_each_normalization_shows_its_statistics(alternatives, kind, count):
+    at = alternatives
+    at.selectbox(key="l10_kind").set_value(kind).run()
+    ok(at)
+    assert metrics(at)["Mean/variance pairs"] == str(count)
+    fig = chart(at, "l10_block")
+    assert fig["data"][-1]["type"] == "mesh3d"
+    assert any(kind in str(lat.value).lower() or "mu" in str(lat.value) for lat in at.latex)
+
+
+def test_group_count_changes_the_pairs(alternatives):
+    at = alternatives
+    at.selectbox(key="l10_kind").set_value("group").run()
+    for g, pairs in ((1, 4), (3, 12), (6, 24)):
+        at.select_slider(key="l10_groups").set_value(g).run()
+        ok(at)
+        assert metrics(at)["Mean/variance pairs"] == str(pairs)
+
+
+def test_online_norm_widgets(alternatives):
+    at = alternatives
+    at.select_slider(key="l10_decay").set_value(0.9).run()
+    at.slider(key="l10_drift").set_value(0.0).run()
+    ok(at)
+    m = metrics(at)
+    assert abs(float(m["Output mean, last 250 samples"])) < 0.3
+    assert m["Memory of the averages"] == "~10 samples"
+    at.select_slider(key="l10_decay").set_value(0.999).run()
+    at.slider(key="l10_drift").set_value(3.0).run()
+    ok(at)
+    assert metrics(at)["Memory of the averages"] == "~1000 samples"
+
+
+@pytest.mark.slow
+def test_single_class_experiment_runs_on_the_page(alternatives):
+    at = alternatives
+    at.select_slider(key="l10_warmup").set_value(0.5).run()
+    at.button(key="l10_single_on_btn").click().run()
+    ok(at)
+    m = metrics(at)
+    assert pct(m["Batch norm"]) < 0.3 < pct(m["Batch renorm"])
+    assert pct(m["Group norm (4 groups)"]) > 0.9
+    fig = chart(at, "l10_single")
+    assert [t["name"] for t in fig["data"]][-2:] == ["r_max", "d_max"]
+
+
+@pytest.mark.slow
+def test_sweep_runs_on_the_page(alternatives):
+    at = alternatives
+    at.button(key="l10_seed_new").click().run()  # a new seed before the (one) sweep
+    ok(at)
+    assert at.number_input(key="l10_seed").value == 1
+    at.button(key="l10_sweep_on_btn").click().run()
+    ok(at)
+    m = metrics(at)
+    assert pct(m["BN error, batch 2"]) > pct(m["BN error, batch 32"]) + 0.1
+    names = [t["name"] for t in chart(at, "l10_sweep")["data"]]
+    assert "BN (Wu & He)" in names and "Group norm (4 groups)" in names
+
+
+# --- lesson 11 ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def why():
+    return open_page("pages/lesson_11_why_it_works.py")
+
+
+def test_why_renders(why):
+    at = why
+    assert at.title[0].value.startswith("11.")
+    assert chart(at, "l11_band")
+    assert not any("l11_landscape" in k for k in charts(at))
+
+
+def test_noise_slider_moves_the_band(why):
+    at = why
+    at.slider(key="l11_noise").set_value(0.0).run()
+    ok(at)
+    flat = chart(at, "l11_band")
+    at.slider(key="l11_noise").set_value(1.0).run()
+    ok(at)
+    assert chart(at, "l11_band") != flat
+
+
+@pytest.mark.slow
+def test_noisy_training_runs(why):
+    at = why
+    at.slider(key="l11_noise").set_value(0.5).run()
+    at.select_slider(key="l11_noise_steps").set_value(600).run()
+    at.button(key="l11_noise_on_btn").click().run()
+    ok(at)
+    m = metrics(at)
+    assert pct(m["BN + noise: val accuracy"]) > 0.9
+    assert len(chart(at, "l11_noise_acc")["data"]) == 3
+
+
+@pytest.mark.slow
+def test_landscape_runs_and_reports_the_measures(why):
+    at = why
+    at.select_slider(key="l11_lr").set_value(0.5).run()
+    at.select_slider(key="l11_steps").set_value(300).run()
+    at.button(key="l11_land_on_btn").click().run()
+    ok(at)
+    table = at.table[-1].value
+    assert list(table.iloc[:, 0]) == ["Loss range", "Gradient change", "Beta-smoothness"]
+    ratio = float(table.iloc[0, 3].rstrip("x"))
+    assert ratio > 2  # loss band wider without BN
+    assert len(chart(at, "l11_landscape")["data"]) == 10
+    at.select_slider(key="l11_lr").set_value(0.1).run()  # another lr, another run
+    ok(at)
