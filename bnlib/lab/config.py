@@ -32,11 +32,11 @@ NORM_LABELS = {
     "batch_renorm": "Batch renorm",
 }
 INIT_LABELS = {
-    "default": "PyTorch default (uniform ±1/√inputs)",
-    "kaiming": "Kaiming (He) normal",
-    "xavier": "Xavier (Glorot) normal",
-    "small_gaussian": "Small Gaussian (std below)",
-    "large_gaussian": "Large Gaussian (std = 1)",
+    "default": "PyTorch default",
+    "kaiming": "Kaiming (He)",
+    "xavier": "Xavier (Glorot)",
+    "small_gaussian": "Small Gaussian",
+    "large_gaussian": "Large Gaussian (std 1)",
 }
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "Sigmoid", "gelu": "GELU"}

@@ -83,10 +83,11 @@ def widget(field: str, col: str, label: str | None = None) -> None:
 
 
 def _grid(cells: list[tuple[str, str]], n: int = 4) -> None:
-    grid = st.columns(n)
-    for i, (field, col) in enumerate(cells):
-        with grid[i % n]:
-            widget(field, col)
+    """Rows of `n` widgets (one st.columns per row, so a phone stacks them in order)."""
+    for start in range(0, len(cells), n):
+        for box, (field, col) in zip(st.columns(n), cells[start : start + n], strict=False):
+            with box:
+                widget(field, col, FIELDS[field][0])  # the heading above says A or B
 
 
 def settings() -> None:
@@ -119,8 +120,8 @@ def settings() -> None:
     with advanced:
         st.markdown("**A**, and B wherever a setting is shared")
         _grid(
-            [(f, "A") for f in FIELDS if f not in BASIC and LS.shown(f, "A", state)]
-            + ([("norm", "A")] if norm_col == "B" else [])
+            ([("norm", "A")] if norm_col == "B" else [])
+            + [(f, "A") for f in FIELDS if f not in BASIC and LS.shown(f, "A", state)]
         )
         st.markdown("**B**: the settings set apart")
         rest = [(f, "B") for f in FIELDS if f != "norm" and LS.shown(f, "B", state)]
@@ -156,10 +157,10 @@ def kinds(res) -> dict[str, str]:
 
 
 PANELS = (  # metric, title, y label, log y
-    ("train_loss", "Training loss per step (mean over seeds, band = min to max)", "loss", True),
+    ("train_loss", "Training loss per step", "loss", True),
     ("val_loss", "Validation loss", "loss", True),
-    ("val_acc", "Validation accuracy, eval mode (running statistics)", "accuracy", False),
-    ("val_acc_train_mode", "Validation accuracy, train mode (batch statistics)", "accuracy", False),
+    ("val_acc", "Validation accuracy, eval mode", "accuracy", False),
+    ("val_acc_train_mode", "Validation accuracy, train mode", "accuracy", False),
 )
 
 
@@ -171,8 +172,9 @@ def curves(res) -> None:
         )
         c[i % 2].plotly_chart(fig, width="stretch", key=f"lab_curve_{metric}")
     st.caption(
-        "A gap between the two accuracy plots is the train/eval difference: in train mode BN "
-        "normalizes with the statistics of each batch, in eval mode with its running averages."
+        "Lines: the mean over seeds; bands: the best to the worst seed. A gap between the two "
+        "accuracy plots is the train/eval difference: in train mode BN normalizes with the "
+        "statistics of each batch, in eval mode with its running averages."
     )
 
 
