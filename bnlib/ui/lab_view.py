@@ -245,7 +245,7 @@ def diagnostics(res) -> None:
         rows = {k: [row[li] for row in r.diag[k][:n]] for k in ("unit_p15", "unit_p50", "unit_p85")}
         fig = band_figure(
             r.diag_steps[:n], rows["unit_p15"], rows["unit_p50"], rows["unit_p85"],
-            f"{names.get(label, label)}: percentile band of one unit, layer {li + 1}",
+            f"{names.get(label, label)}, layer {li + 1}: percentile band",
             color=series_styles(kinds(res))[label][0], flat_beyond=flat,
         )  # fmt: skip
         cols[i].plotly_chart(fig, width="stretch", key=f"lab_band_{label}")
