@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["ZERO", "clean", "eps", "fixed", "num", "sci", "tick"]
+__all__ = ["ZERO", "clean", "duration", "eps", "fixed", "num", "sci", "tick"]
 
 ZERO = 1e-12  # |x| below this prints as 0
 _EXP = re.compile(r"e([+-])0*(\d)")
@@ -125,3 +125,20 @@ def eps(x: float) -> str:
 def tick(x: float) -> str:
     """An axis tick on a log axis: the same notation as eps ("1e-5", "0.01", "0.5", "100")."""
     return eps(x)
+
+
+def duration(seconds: float) -> str:
+    """A time span as a person says it, rounded to what an estimate can promise:
+    "a few seconds", "about 25 s", "about 1 min", "about 10 min", "about 1 h 20 min"."""
+    s = float(seconds)
+    if not math.isfinite(s) or s < 0:
+        return "an unknown time"
+    if s < 10:
+        return "a few seconds"
+    if s < 55:
+        return f"about {max(10, 5 * round(s / 5))} s"
+    minutes = max(1, round(s / 60))
+    if minutes < 60:
+        return f"about {minutes} min"
+    h, m = divmod(5 * round(s / 300), 60)  # past an hour, to the nearest 5 min
+    return f"about {h} h" + (f" {m} min" if m else "")

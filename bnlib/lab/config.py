@@ -21,22 +21,76 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("float32", "float64")
 BATCHINGS = ("random", "one_class")
 
+# Readable names for every choice: the page, the summary table and the "what to notice"
+# line show these; URLs, the CLI and the exports keep the ids on the left.
 NORM_LABELS = {
     "none": "No normalization",
-    "bn_before": "BN before activation",
-    "bn_after": "BN after activation",
+    "bn_before": "BN before the activation",
+    "bn_after": "BN after the activation",
     "layer": "Layer norm",
     "group": "Group norm",
     "batch_renorm": "Batch renorm",
 }
 INIT_LABELS = {
-    "default": "PyTorch default (uniform ±1/√fan_in)",
-    "kaiming": "Kaiming (He) normal",
-    "xavier": "Xavier (Glorot) normal",
-    "small_gaussian": "Small Gaussian (std = init_std)",
-    "large_gaussian": "Large Gaussian (std = 1)",
+    "default": "PyTorch default",
+    "kaiming": "Kaiming (He)",
+    "xavier": "Xavier (Glorot)",
+    "small_gaussian": "Small Gaussian",
+    "large_gaussian": "Large Gaussian (std 1)",
 }
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
+ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "Sigmoid", "gelu": "GELU"}
+DATASET_LABELS = {
+    "digits": "Handwritten digits (8x8)",
+    "spirals": "Three spirals (2-D)",
+    "moons": "Two moons (2-D)",
+    "blobs": "Gaussian blobs (2-D)",
+    "mnist": "MNIST (28x28)",
+}
+DEVICE_LABELS = {
+    "auto": "Best available",
+    "cpu": "CPU",
+    "cuda": "NVIDIA GPU (CUDA)",
+    "mps": "Apple GPU (MPS)",
+}
+CHOICE_LABELS = {
+    "norm": NORM_LABELS,
+    "init": INIT_LABELS,
+    "optimizer": OPTIMIZER_LABELS,
+    "activation": ACTIVATION_LABELS,
+    "dataset": DATASET_LABELS,
+    "device": DEVICE_LABELS,
+}
+# Readable names of the fields a learner can set (the lab page's labels).
+FIELD_LABELS = {
+    "dataset": "Data",
+    "depth": "Hidden layers",
+    "width": "Units per layer",
+    "activation": "Activation",
+    "init": "Weight init",
+    "init_std": "Small-Gaussian std",
+    "norm": "Normalization",
+    "bias_before_norm": "Keep bias before the norm",
+    "optimizer": "Optimizer",
+    "lr": "Learning rate",
+    "batch_size": "Batch size",
+    "epochs": "Epochs",
+    "steps": "Steps (0 = use epochs)",
+    "standardize": "Standardize inputs",
+    "device": "Device",
+}
+
+
+def choice_label(field: str, value) -> str:
+    """The readable name of a field's value: "BN before the activation" for norm
+    "bn_before", "SGD" for "sgd"; numbers and flags as text."""
+    names = CHOICE_LABELS.get(field)
+    if names is not None and value in names:
+        return names[value]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 
 # Size limits, so one learner cannot occupy a shared server. The page states them.
 MIN_DEPTH, MAX_DEPTH = 1, 20

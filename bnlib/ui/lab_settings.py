@@ -12,8 +12,6 @@ loads the bnlib.lab package, which imports torch; the lab page needs it anyway.
 
 from __future__ import annotations
 
-import dataclasses
-
 from bnlib.lab import config as C
 from bnlib.lab.config import PRESETS, TrainConfig
 from bnlib.settings import Setting, register, settings_for_dataclass
@@ -24,22 +22,26 @@ LR_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1
 
 # field -> (label, widget); widget is how the page draws it
 FIELDS = {
-    "dataset": ("Data", "select"),
-    "depth": ("Hidden layers", "slider"),
-    "width": ("Units per layer", "select_slider"),
-    "activation": ("Activation", "select"),
-    "init": ("Weight init", "select"),
-    "init_std": ("Small-Gaussian std", "select_slider"),
-    "norm": ("Normalization", "select"),
-    "bias_before_norm": ("Keep bias before the norm", "checkbox"),
-    "optimizer": ("Optimizer", "select"),
-    "lr": ("Learning rate", "select_slider"),
-    "batch_size": ("Batch size", "select_slider"),
-    "epochs": ("Epochs", "number"),
-    "steps": ("Steps (0 = use epochs)", "number"),
-    "standardize": ("Standardize inputs", "checkbox"),
-    "device": ("Device", "select"),
+    f: (C.FIELD_LABELS[f], widget)
+    for f, widget in (
+        ("dataset", "select"),
+        ("depth", "slider"),
+        ("width", "select_slider"),
+        ("activation", "select"),
+        ("init", "select"),
+        ("init_std", "select_slider"),
+        ("norm", "select"),
+        ("bias_before_norm", "checkbox"),
+        ("optimizer", "select"),
+        ("lr", "select_slider"),
+        ("batch_size", "select_slider"),
+        ("epochs", "number"),
+        ("steps", "number"),
+        ("standardize", "checkbox"),
+        ("device", "select"),
+    )
 }
+BASIC = ("norm", "depth", "lr", "batch_size")  # the lab's first row; the rest is "Advanced"
 # the option lists are config.py's allowed values; the numeric grids stay inside its limits
 CHOICES = {
     "dataset": C.DATASETS,
@@ -54,20 +56,11 @@ CHOICES = {
     "device": C.DEVICES,
 }
 BOUNDS = {"depth": (C.MIN_DEPTH, C.MAX_DEPTH), "epochs": (1, C.MAX_EPOCHS)}
-# the option ids are what the URL carries; their readable names go in the widget's help
-HELP = {
-    "init": C.INIT_LABELS,
-    "norm": C.NORM_LABELS,
-    "optimizer": C.OPTIMIZER_LABELS,
-}
+# The URL carries the option ids; the widgets show these names (one source: config.py).
+LABELS = {**C.CHOICE_LABELS, "unlinked": {f: label for f, (label, _) in FIELDS.items()}}
 
 DEFAULT_PRESET = next(iter(PRESETS))
 DEFAULTS = dict(zip(COLS, PRESETS[DEFAULT_PRESET].configs(), strict=True))
-
-
-def _help(field: str) -> str:
-    names = HELP.get(field)
-    return "; ".join(f"{k}: {v}" for k, v in names.items()) if names else ""
 
 
 def _column(col: str) -> dict[str, Setting]:
@@ -81,9 +74,7 @@ def _column(col: str) -> dict[str, Setting]:
         only=[f for f in FIELDS if f != "steps"],
         base=base,
     )
-    out = {
-        s.key[len(prefix) :]: dataclasses.replace(s, help=_help(s.key[len(prefix) :])) for s in made
-    }
+    out = {s.key[len(prefix) :]: s for s in made}
     # steps is optional in TrainConfig (None = use epochs); the page shows None as 0
     out["steps"] = Setting(
         prefix + "steps",
@@ -104,23 +95,60 @@ UNLINKED = Setting(
     tuple(f for f in FIELDS if getattr(DEFAULTS["A"], f) != getattr(DEFAULTS["B"], f)),
     "Set separately for B",
     choices=tuple(FIELDS),
-    help="Every other setting is linked: B uses A's value.",
+    help="Every other setting is shared: B uses A's value.",
 )
 PRESET = Setting("preset", "choice", DEFAULT_PRESET, "Preset", choices=tuple(PRESETS))
 SEEDS = Setting("seeds", "int", 3, "Seeds per config", min=1, max=C.MAX_SEEDS, step=1)
 SEED0 = Setting("seed0", "int", 0, "First seed", min=0, max=10_000, step=1)
 
 ALL = register(*BY_COL["A"].values(), *BY_COL["B"].values(), UNLINKED, PRESET, SEEDS, SEED0)
+# the settings drawn with readable names and mirrored into the URL by hand
+# (bnlib.ui.widgets.labelled_widget says why they are not bound)
+LABELLED = (*(BY_COL[col][f] for col in COLS for f in C.CHOICE_LABELS), UNLINKED)
+
+
+def column_values(values, col: str) -> dict:
+    """field -> value for column `col` from setting values keyed by setting key (as in
+    st.session_state or parse_query's result): linked fields take A's value."""
+    unlinked = values.get(UNLINKED.key, UNLINKED.default)
+    out = {}
+    for f in FIELDS:
+        s = BY_COL[col if f in unlinked else "A"][f]
+        out[f] = values.get(s.key, s.default)
+    return out
+
+
+def applies(field: str, fields: dict) -> bool:
+    """Does `field` change a training with these field values? The page hides a setting
+    that does not, and config_from_values gives it its default."""
+    if field == "init_std":
+        return fields["init"] == "small_gaussian"
+    if field == "bias_before_norm":  # the engine drops that bias only in front of these
+        return fields["norm"] not in ("none", "bn_after")
+    if field == "epochs":
+        return not fields["steps"]
+    return True
+
+
+def shown(field: str, col: str, values) -> bool:
+    """Should the page draw column `col`'s widget for `field`? B's only when set apart;
+    A's when it applies to A, or to B through the link."""
+    unlinked = values.get(UNLINKED.key, UNLINKED.default)
+    if col == "B":
+        return field in unlinked and applies(field, column_values(values, "B"))
+    return applies(field, column_values(values, "A")) or (
+        field not in unlinked and applies(field, column_values(values, "B"))
+    )
 
 
 def config_from_values(values, col: str) -> TrainConfig:
-    """The TrainConfig of column `col` from setting values keyed by setting key (as in
-    st.session_state or parse_query's result): linked fields take A's value."""
-    unlinked = values.get(UNLINKED.key, UNLINKED.default)
-    fields = {}
+    """The TrainConfig of column `col` from setting values keyed by setting key: linked
+    fields take A's value, fields that do not apply take their default (so a link that
+    leaves out a hidden setting builds the same config)."""
+    fields = column_values(values, col)
     for f in FIELDS:
-        s = BY_COL[col if f in unlinked else "A"][f]
-        fields[f] = values.get(s.key, s.default)
+        if not applies(f, fields):
+            fields[f] = BY_COL["A"][f].default
     fields["steps"] = int(fields["steps"]) or None
     fields["epochs"] = int(fields["epochs"])
     return TrainConfig(**fields)

@@ -151,3 +151,67 @@ def link_notices(settings: Iterable[Setting], container=None) -> list[str]:
     for n in notices:
         box.caption(f":material/link_off: {n}")
     return notices
+
+
+def labelled_widget(s: Setting, labels: dict, container=None, label: str | None = None, **extra):
+    """A choice setting as a selectbox (a multi setting as a multiselect) that shows
+    readable names (`labels`: option id -> name) while the URL keeps the ids.
+
+    A bound widget writes the text it displays into the URL (streamlit 1.67: the
+    format_func output), which would turn ``?a_norm=bn_before`` into the label and break
+    every saved link. So this widget is not bound: its first draw in a session takes the
+    link's value (checked by the setting; a bad one is dropped, and link_notices says
+    so), and every draw writes the value's id back into st.query_params, or removes the
+    parameter at the default. Not drawn, it keeps its value (persist_state) and its
+    parameter stays in the URL as it was.
+    """
+    box = container if container is not None else st
+    seed_from_link([s])
+    options = list(s.choices)
+    common = dict(
+        key=s.key,
+        help=s.help or None,
+        format_func=lambda v: labels.get(v, str(v)),
+        persist_state="session",
+        **extra,
+    )
+    text = label or s.label or s.key
+    if s.kind == "multi":
+        value = box.multiselect(text, options=options, default=list(s.default), **common)
+    else:
+        value = box.selectbox(text, options=options, index=options.index(s.default), **common)
+    _mirror(s, tuple(value) if s.kind == "multi" else value)
+    return value
+
+
+def seed_from_link(settings: Iterable[Setting]) -> None:
+    """Give each setting of a labelled_widget the link's value before anything reads
+    st.session_state, once per session (a later draw keeps what the learner chose). Call it
+    at the top of a page whose layout depends on such values."""
+    for s in settings:
+        if s.key in st.session_state:
+            continue
+        raw = _query().get(s.key)
+        if raw is None:
+            continue
+        try:
+            value = s.parse(raw)
+        except (ValueError, TypeError, OverflowError):  # link_notices says so
+            with contextlib.suppress(KeyError):
+                del st.query_params[s.key]
+            continue
+        st.session_state[s.key] = list(value) if s.kind == "multi" else value
+
+
+def _mirror(s: Setting, value) -> None:
+    """Write `value`'s URL text for setting `s` into st.query_params (none at the default),
+    only when it differs from what is there, so an unchanged run sends nothing."""
+    want = None if value == s.default else s.encode(value)
+    want = [want] if isinstance(want, str) else want
+    have = st.query_params.get_all(s.key) or None
+    if want == have:
+        return
+    if want is None:
+        del st.query_params[s.key]
+    else:
+        st.query_params[s.key] = want

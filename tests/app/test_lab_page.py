@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bnlib.lab.config import PRESETS, TrainConfig
+from bnlib.lab.report import what_to_notice
 from tests.support.gates import WAIT_S
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -85,8 +86,15 @@ def test_tiny_comparison_trains_and_shows_results():
     titles = " ".join(c["layout"]["title"]["text"] for c in charts)
     assert "Training loss" in titles and "percentile band" in titles
     table = at.dataframe[0].value
-    assert list(table["config"]) == ["A", "B"] and (table["seeds"] == 2).all()
+    assert list(table["Config"]) == ["A", "B"] and (table["Seeds"] == 2).all()
+    assert list(table["Normalization"]) == ["No normalization", "BN before the activation"]
+    assert not [c for c in table.columns if "_" in c], list(table.columns)  # no snake_case
     assert {b.label for b in at.get("download_button")} == {"Download CSV", "Download JSON"}
+    # the run's own numbers, in words, once it is done
+    (notice,) = [s.value for s in at.success if "What to notice" in s.value]
+    assert notice == f"**What to notice.** {what_to_notice(job.result)}"
+    assert "with no normalization" in notice and "BN before the activation" in notice
+    assert at.get("progress")[0].proto.text.startswith("100 % · 30 of 30 steps · took ")
 
 
 def test_stop_button_cancels_a_running_job(lab_gate):
@@ -287,3 +295,98 @@ def test_mnist_link_without_download_permission_warns_and_trains_on_digits(tmp_p
         D.load_dataset.cache_clear()
         server.shutdown()
         server.server_close()
+
+
+# --- issue 16 §2: a basic view, readable names, settings that apply -------------------------
+WIDGETS = ("selectbox", "slider", "select_slider", "multiselect", "number_input", "checkbox",
+           "button", "toggle", "radio", "text_input")  # fmt: skip
+
+
+def _keys(block) -> list[str]:
+    return [w.key for kind in WIDGETS for w in block.get(kind)]
+
+
+def _visible(at) -> list[str]:
+    """Keys of the lab's controls outside its "Advanced" expander."""
+    (advanced,) = [e for e in at.main.expander if e.label.startswith("Advanced")]
+    inside = set(_keys(advanced))
+    return [k for k in _keys(at.main) if k not in inside], inside
+
+
+def test_the_basic_view_shows_six_controls_and_advanced_holds_the_rest():
+    at = _open()
+    visible, inside = _visible(at)
+    assert sorted(visible) == sorted(
+        ["preset", "b_norm", "a_depth", "a_lr", "a_batch_size", "lab_train"]
+    )
+    assert {"unlinked", "a_norm", "a_optimizer", "a_activation", "seeds", "seed0"} <= inside
+    # with normalization linked, the first row's box sets it for both
+    at.multiselect(key="unlinked").set_value([]).run()
+    visible, _ = _visible(at)
+    assert "a_norm" in visible and "b_norm" not in visible and len(visible) == 6
+
+
+def test_every_choice_shows_a_readable_name_and_the_url_keeps_the_id():
+    at = _open()
+    at.multiselect(key="unlinked").set_value(["norm", "optimizer"]).run()
+    at.selectbox(key="b_optimizer").set_value("momentum").run()
+    assert not at.exception, at.exception
+    for box in [*at.selectbox, *at.multiselect]:
+        shown = " ".join(box.options)
+        assert "_" not in shown and "sgd" not in shown, (box.key, box.options)
+    assert "BN before the activation" in at.selectbox(key="b_norm").options
+    assert "SGD + momentum" in at.selectbox(key="b_optimizer").options
+    assert "Normalization" in at.multiselect(key="unlinked").options
+    qp = dict(at.query_params)
+    assert qp["b_optimizer"] in ("momentum", ["momentum"]) and "b_norm" not in qp  # the default
+    assert qp["unlinked"] == ["norm", "optimizer"]
+    again = _open_with({"unlinked": ["norm", "optimizer"], "b_optimizer": "momentum"})
+    assert _built_configs(again) == _built_configs(at)
+
+
+def test_settings_that_do_not_apply_are_hidden_and_keep_their_value():
+    at = _open()
+    keys = lambda: _keys(at.main)  # noqa: E731
+    assert "a_init_std" not in keys() and "a_epochs" in keys()
+    at.selectbox(key="a_init").set_value("small_gaussian").run()
+    at.select_slider(key="a_init_std").set_value(0.3).run()
+    assert _built_configs(at)[0].init_std == 0.3
+    at.selectbox(key="a_init").set_value("kaiming").run()
+    assert "a_init_std" not in keys()
+    assert _built_configs(at)[0].init_std == 0.01  # not used by this init: its default
+    at.selectbox(key="a_init").set_value("small_gaussian").run()
+    assert at.select_slider(key="a_init_std").value == 0.3  # kept while hidden
+    at.number_input(key="a_steps").set_value(50).run()
+    assert "a_epochs" not in keys()  # steps are set: epochs do not count
+    at.multiselect(key="unlinked").set_value([]).run()  # both without normalization
+    assert "a_bias_before_norm" not in keys() and not at.exception
+
+
+ADVANCED_LINK = {
+    "a_init": "small_gaussian",
+    "a_init_std": "0.3",
+    "a_optimizer": "adam",
+    "a_dataset": "moons",
+    "a_bias_before_norm": "true",
+    "unlinked": ["norm", "activation", "steps"],
+    "b_norm": "layer",
+    "b_activation": "gelu",
+    "b_steps": "40",
+    "a_steps": "20",
+    "seed0": "3",
+}
+
+
+def test_a_link_with_advanced_and_hidden_settings_reproduces_exactly():
+    at = _open_with({**ADVANCED_LINK, "a_epochs": "7"})  # epochs: hidden, steps are set
+    a, b = _built_configs(at)
+    shared = dict(init="small_gaussian", init_std=0.3, optimizer="adam", dataset="moons")
+    assert a == TrainConfig(**shared, steps=20)  # A has no norm: its bias flag is moot
+    assert b == TrainConfig(**shared, norm="layer", activation="gelu", steps=40,
+                            bias_before_norm=True)  # fmt: skip
+    assert at.selectbox(key="b_activation").value == "gelu" and not _notices(at)
+    at.run()  # a rerun keeps every value, shown or not
+    assert _built_configs(at) == (a, b)
+    qp = dict(at.query_params)
+    assert qp["a_optimizer"] in ("adam", ["adam"]) and qp["b_norm"] in ("layer", ["layer"])
+    assert _built_configs(_open_with(qp)) == (a, b)  # the URL as it is now, opened again

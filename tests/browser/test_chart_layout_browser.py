@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from bnlib.ui.registry import available_pages
+from bnlib.course.registry import available_pages
 from tests.conftest import wait_idle
 from tests.support.gates import WAIT_S
 

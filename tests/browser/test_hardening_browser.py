@@ -83,6 +83,7 @@ def open_lab(browser, base: str, steps: int, seeds: int = 3):
     pg.set_default_timeout(LOADED_S * 1000)
     pg.goto(base + "/training-lab")
     wait_idle(pg)
+    pg.locator(".st-key-lab_advanced summary").click()  # steps and seeds live there
     fields = [("a_steps", steps)] + ([("seeds", seeds)] if seeds != 3 else [])
     for key, value in fields:
         box = pg.locator(f".st-key-{key} input")
@@ -111,7 +112,7 @@ def training(pg) -> bool:
 
 def finished(pg) -> bool:
     text = main_text(pg)
-    return "Stopped." in text or "100% of" in text
+    return "Stopped." in text or "100 % · " in text
 
 
 def states(pages) -> list:
@@ -175,9 +176,11 @@ def test_eight_lab_sessions_queue_complete_or_cancel(browser, lab):
             assert_no_exception(pg)
             if i in stopped:
                 assert "Stopped." in main_text(pg)
-                assert "100% of" not in main_text(pg)
+                assert "100 % · " not in main_text(pg)
             else:
-                assert "100% of" in main_text(pg)  # trained to the end, two at a time
+                assert "100 % · 30 of 30 steps" in main_text(
+                    pg
+                )  # trained to the end, two at a time
     finally:
         for ctx, _ in tabs:
             ctx.close()
@@ -199,14 +202,14 @@ def test_closing_a_tab_frees_its_slot_and_stop_works(browser, lab):
         c.get_by_text(IN_LINE).wait_for(state="detached", timeout=WAIT_S * 1000)
         # c took a's slot and is held after its first step (before it, the bar says it is
         # preparing the digits and networks)
-        c.get_by_text(re.compile(r"of 40 run-steps")).wait_for(timeout=LOADED_S * 1000)
+        c.get_by_text(re.compile(r"· 1 of 20 steps")).wait_for(timeout=LOADED_S * 1000)
         b.locator(".st-key-lab_stop button").click()
         b.get_by_text("Stopped.", exact=False).first.wait_for()
         c.locator(".st-key-lab_stop button").click()
         c.get_by_text("Stopped.", exact=False).first.wait_for()
         for pg in (b, c):
             assert_no_exception(pg)
-            assert "100% of" not in main_text(pg)
+            assert "100 % · " not in main_text(pg)
     finally:
         for ctx, _ in tabs[1:]:
             ctx.close()

@@ -1,7 +1,9 @@
 """The training lab in a real Chromium: Train -> progress and curves -> Stop -> no exception.
 
 The server's jobs are held at run-steps the test picks (the `server_gate` fixture), so
-the run is still going when the test looks, however fast the machine is.
+the run is still going when the test looks, however fast the machine is. (A run-step is
+one step of one run: 2 configs x 3 seeds x 100 steps are 600 of them; the page counts
+steps per config.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,17 @@ from tests.conftest import wait_idle
 
 pytestmark = pytest.mark.browser
 PROGRESS = "[data-testid='stProgress']"
+CONTROLS = ", ".join(
+    f"[data-testid='stMain'] [data-testid='{t}']"
+    for t in ("stSelectbox", "stSlider", "stNumberInput", "stCheckbox", "stMultiSelect",
+              "stButton", "stTextInput", "stRadio", "stToggle")
+)  # fmt: skip
+
+
+def open_advanced(page) -> None:
+    """Unfold the lab's "Advanced" expander (steps, seeds, ... live there)."""
+    page.locator(".st-key-lab_advanced summary").click()
+    page.locator(".st-key-a_steps input").wait_for(state="visible")
 
 
 def _progress_is(page, text: str) -> None:
@@ -29,6 +42,10 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page, server
     assert page.get_by_role("dialog").count() == 0
     train = page.locator(".st-key-lab_train button")
     train.wait_for()
+    page.locator(".st-key-a_lr").wait_for()
+    visible = [c for c in page.locator(CONTROLS).all() if c.is_visible()]
+    assert len(visible) == 6, [c.inner_text() for c in visible]  # the basic view
+    open_advanced(page)
     steps = page.locator(".st-key-a_steps input")
     steps.fill("100")  # 2 configs x 3 seeds x 100 steps = 600 run-steps
     steps.press("Enter")
@@ -37,18 +54,20 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page, server
     server_gate.hold_at(60)
     train.click()
     page.wait_for_selector("[data-testid='stPlotlyChart']")
-    _progress_is(page, "10% of 600 run-steps")  # held at 60 of 600
+    _progress_is(page, "10 % · 10 of 100 steps · ")  # held at 60 of 600 run-steps
     # moving an unrelated widget reruns the script but must not end the training
     slider = page.locator(".st-key-a_depth input[type=range]")
     slider.focus()
     slider.press("ArrowRight")
     wait_idle(page)
     server_gate.hold_at(120)
-    _progress_is(page, "20% of 600 run-steps")  # it went on from where it was
+    _progress_is(page, "20 % · 20 of 100 steps · ")  # it went on from where it was
     stop = page.locator(".st-key-lab_stop button")
     assert stop.is_enabled()
     stop.click()
     page.get_by_text("Stopped.", exact=False).first.wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
-    assert page.locator(".st-key-lab_train button").is_enabled()
-    assert page.locator(PROGRESS).first.inner_text().startswith("20% of 600")
+    # "Stopped." comes from the fragment's rerun; the full rerun it then asks for enables Train
+    page.locator(".st-key-lab_train button:not([disabled])").wait_for()
+    assert page.locator(PROGRESS).first.inner_text().startswith("20 % · 20 of 100 steps")
+    assert "left" not in page.locator(PROGRESS).first.inner_text()  # no time left once stopped
