@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from tests.support.gates import GATE_ENV, ServerGate
+from tests.support.gates import GATE_ENV, WAIT_S, ServerGate
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BNLAB_CHROMIUM", "/usr/bin/chromium")
@@ -170,12 +170,12 @@ def page(browser):
     """A fresh browser context and page (its own Streamlit session)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(WAIT_S * 1000)  # a failure guard, generous for a loaded machine
     yield pg
     context.close()
 
 
-def wait_idle(pg, timeout: float = 30_000) -> None:
+def wait_idle(pg, timeout: float = WAIT_S * 1000) -> None:
     """Wait until the Streamlit script has finished running."""
     pg.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
@@ -212,14 +212,14 @@ def chart_data(pg, key: str) -> str:
     )
 
 
-def chart_changed(pg, key: str, before: str, timeout_ms: int = 20_000) -> str:
+def chart_changed(pg, key: str, before: str, timeout_ms: float = WAIT_S * 1000) -> str:
     """Wait until the chart's data differs from `before`; return the new data."""
-    step = 250
-    for _ in range(timeout_ms // step):
+    deadline = time.monotonic() + timeout_ms / 1000  # a failure guard, not a speed limit
+    while time.monotonic() < deadline:
         now = chart_data(pg, key)
         if now and now != before:  # "" while the chart is being replaced
             return now
-        pg.wait_for_timeout(step)
+        pg.wait_for_timeout(250)
     raise AssertionError(f"chart {key} did not change")
 
 

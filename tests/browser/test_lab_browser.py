@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import wait_idle
+from tests.support.gates import WAIT_S
 
 pytestmark = pytest.mark.browser
 PROGRESS = "[data-testid='stProgress']"
@@ -36,7 +37,7 @@ def _progress_is(page, text: str) -> None:
 
 
 def test_train_shows_progress_and_curves_and_stop_works(app_server, page, server_gate):
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(WAIT_S * 1000)
     page.goto(app_server + "/training-lab")
     wait_idle(page)
     assert page.get_by_role("dialog").count() == 0

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.support.gates import WAIT_S
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,9 +34,9 @@ def warm(app_server):
 def test_quiz_link_reproduces_seed_and_length(warm, page):
     _open(page, f"{warm}/quiz?quiz_seed=7&quiz_n=5")
     thumb = page.locator(SEED)
-    thumb.wait_for(state="attached", timeout=30_000)
+    thumb.wait_for(state="attached", timeout=WAIT_S * 1000)
     assert thumb.input_value() == "7"
-    page.get_by_text("Question 5", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Question 5", exact=True).wait_for(timeout=WAIT_S * 1000)
     assert page.get_by_text("Question 6", exact=True).count() == 0
     assert "quiz_seed=7" in page.url
 
@@ -42,7 +44,7 @@ def test_quiz_link_reproduces_seed_and_length(warm, page):
 def test_glossary_search_link_shows_the_search(warm, page):
     _open(page, f"{warm}/glossary?glossary_q=momentum")
     box = page.locator(".st-key-glossary_q input")
-    box.wait_for(timeout=30_000)
+    box.wait_for(timeout=WAIT_S * 1000)
     assert box.input_value() == "momentum"
     main = page.locator("[data-testid='stMain']")
     main.get_by_text("The weight of the running-average update", exact=False).wait_for()
@@ -54,7 +56,7 @@ def test_bad_link_values_fall_back_with_a_notice_and_are_never_html(warm, page):
     evil = "<img src=x id=injected onerror=alert(1)>"
     _open(page, f"{app_server}/quiz?quiz_seed=abc&quiz_n={quote(evil)}")
     main = page.locator("[data-testid='stMain']")
-    main.get_by_text("was ignored", exact=False).first.wait_for(timeout=30_000)
+    main.get_by_text("was ignored", exact=False).first.wait_for(timeout=WAIT_S * 1000)
     assert main.get_by_text("was ignored", exact=False).count() == 2
     assert page.locator(SEED).input_value() == "1"
     assert page.locator("#injected").count() == 0

@@ -37,6 +37,8 @@ from deploy_helpers import (
     write_nginx,
 )
 
+from tests.support.gates import WAIT_S
+
 COOKIE_SECRET = "test-only-" + uuid.uuid4().hex  # shared by both replicas, like in prod
 
 
@@ -234,7 +236,7 @@ def test_browser_session_through_the_proxy_moves_a_slider(cluster, browser):
         # The home page renders through the proxy: that takes a working WebSocket.
         page.goto(cluster.url + "/", wait_until="domcontentloaded")
         page.wait_for_selector(IDLE_APP, timeout=60_000)
-        page.wait_for_selector("[data-testid='stMain'] h1", timeout=30_000)
+        page.wait_for_selector("[data-testid='stMain'] h1", timeout=WAIT_S * 1000)
         assert page.locator("[data-testid='stException']").count() == 0
 
         # The home page's demo slider: one key press, and the readout follows.
@@ -243,8 +245,8 @@ def test_browser_session_through_the_proxy_moves_a_slider(cluster, browser):
         page.evaluate(ARM_JS, 0)
         thumb.focus()
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(SETTLED_JS, arg=300, timeout=30_000)
-        page.get_by_text("Batch mean μ_B = 11.795").wait_for(timeout=30_000)
+        page.wait_for_function(SETTLED_JS, arg=300, timeout=WAIT_S * 1000)
+        page.get_by_text("Batch mean μ_B = 11.795").wait_for(timeout=WAIT_S * 1000)
         assert thumb.input_value() != before, "the slider did not move"
         assert page.locator("[data-testid='stException']").count() == 0
         assert not errors, errors
