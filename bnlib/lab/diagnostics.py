@@ -1,7 +1,7 @@
 """What the trainer records besides the loss: validation accuracy and layer diagnostics.
 
 Both run without gradients on a stack between steps and append to the runs' records.
-Layer diagnostics use a fixed probe of at most PROBE_SAMPLES validation samples with batch
+Layer diagnostics use a fixed probe of at most config.PROBE_SAMPLES validation samples with batch
 statistics (what the layers see while training) and never move the running statistics.
 """
 
@@ -15,17 +15,10 @@ import torch
 from bnlib.lab.results import DIAG_NAMES, LAYER_STATS, RunResult
 from bnlib.lab.stack import AFFINE_NORMS, STATS_NORMS, Stack
 
-__all__ = ["PERCENTILES", "PROBE_SAMPLES", "default_diag_every", "diagnose", "evaluate"]
+__all__ = ["PERCENTILES", "diagnose", "evaluate"]
 
 PERCENTILES = (0.15, 0.50, 0.85)
-PROBE_SAMPLES = 1000  # validation samples used for layer diagnostics
 POOLED_MAX = 2048  # values per layer and run for the pooled percentiles
-DIAG_POINTS = 40  # diagnostics per run by default (charts need no more)
-
-
-def default_diag_every(steps: int) -> int:
-    """Steps between diagnostics when the config leaves it at 0: about DIAG_POINTS per run."""
-    return max(5, steps // DIAG_POINTS)
 
 
 def evaluate(stack: Stack, runs: list[RunResult], k: int, x_val, y_val, batch: int) -> None:
@@ -54,15 +47,24 @@ def evaluate(stack: Stack, runs: list[RunResult], k: int, x_val, y_val, batch: i
             r.val_acc_train_mode.append(float(vt[j]))
 
 
-def _layer_row(stack: Stack, i: int, z, a, watch_unit: int) -> tuple[np.ndarray, torch.Tensor]:
-    """Layer i's quantiles (R, 6) and other statistics (R, 8) from its pre-activation z and
-    activation a, both (R, N, F)."""
+def _quantiles(z_layers: list[torch.Tensor], watch_unit: int) -> np.ndarray:
+    """(R, L, 6): the pooled and the watched unit's percentiles of each layer's z (R, N, F),
+    from two numpy calls for all layers (numpy's partition-based quantile is several times
+    faster than torch's sort here; the calls, not the data, are the cost at these sizes)."""
+    R = z_layers[0].shape[0]
+    step = max(1, z_layers[0][0].numel() // POOLED_MAX)  # an even subsample of every unit
+    pooled = torch.stack([z.reshape(R, -1)[:, ::step] for z in z_layers], 1)  # (R, L, M)
+    unit = torch.stack([z[:, :, watch_unit] for z in z_layers], 1)  # (R, L, N)
+    q_pooled = np.quantile(pooled.double().cpu().numpy(), PERCENTILES, axis=2)  # (3, R, L)
+    q_unit = np.quantile(unit.double().cpu().numpy(), PERCENTILES, axis=2)
+    return np.concatenate([q_pooled, q_unit]).transpose(1, 2, 0)
+
+
+def _layer_stats(stack: Stack, i: int, z, a) -> torch.Tensor:
+    """(R, 8): layer i's activation mean and std, saturation, dead units, and the means of
+    gamma, beta and the running statistics; z and a (R, N, F) are its input to the
+    nonlinearity and its output."""
     R = stack.R
-    flat = z.reshape(R, -1)
-    flat = flat[:, :: max(1, flat.shape[1] // POOLED_MAX)]  # an even subsample
-    # numpy's partition-based quantile: several times faster than torch's sort here
-    pooled = np.quantile(flat.double().cpu().numpy(), PERCENTILES, axis=1)  # (3, R)
-    unit = np.quantile(z[:, :, watch_unit].double().cpu().numpy(), PERCENTILES, axis=1)
     a_mean = a.mean((1, 2), keepdim=True)
     a_dev = a - a_mean  # two passes, as numpy's std (torch's std is slow on CPU)
     nan = torch.full((R,), math.nan, dtype=stack.dtype, device=stack.device)
@@ -76,7 +78,7 @@ def _layer_row(stack: Stack, i: int, z, a, watch_unit: int) -> tuple[np.ndarray,
     per_run = [a_mean.view(R), (a_dev * a_dev).mean((1, 2)).sqrt(), sat, dead] + [
         t.mean((1, 2)) for t in (p.gamma[i], p.beta[i], stack.running_mean[i], stack.running_var[i])
     ]
-    return np.concatenate([pooled, unit]).T, torch.stack(per_run, 1)
+    return torch.stack(per_run, 1)
 
 
 def diagnose(
@@ -92,14 +94,13 @@ def diagnose(
     R, L = stack.R, stack.L
     with torch.no_grad():
         _, seen = stack.forward(x_probe, mode="batch", capture=True)
-        quantiles, per_layer = [], []
+        stats = []
         for i, (z, a) in enumerate(seen):
-            stack.check_cancel()
-            q, s = _layer_row(stack, i, z, a, watch_unit)
-            quantiles.append(q)
-            per_layer.append(s)
+            stack.check_cancel()  # a 20 x 512 probe takes a while: Stop between layers
+            stats.append(_layer_stats(stack, i, z, a))
+        stats = torch.stack(stats, 1)
         table = np.concatenate(
-            [np.stack(quantiles, 1), torch.stack(per_layer, 1).double().cpu().numpy()], 2
+            [_quantiles([z for z, _ in seen], watch_unit), stats.double().cpu().numpy()], 2
         )  # (R, L, len(LAYER_STATS))
     cols = {name: table[:, :, s] for s, name in enumerate(LAYER_STATS)}
     cols["grad_norm"] = grad_norm if grad_norm is not None else np.full((R, L), np.nan)

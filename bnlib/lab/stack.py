@@ -109,13 +109,9 @@ class Stack:
         self.shapes = [t.shape for t in tensors]
         self.flat = torch.cat([t.reshape(-1) for t in tensors]).to(dev, dt)
         self.grad = torch.zeros_like(self.flat)
-        # Leaves that share storage with `flat`; their .grad shares storage with `grad`, so
-        # backward accumulates straight into the flat gradient.
-        leaves = self.views()
-        for p, g in zip(leaves, self.views(self.grad), strict=True):
-            p.requires_grad_(True)
-            p.grad = g
-        self.params = self._split(leaves)
+        # Leaves that share storage with `flat`, so the optimizer updates them in one op.
+        self.leaves = [v.requires_grad_(True) for v in self.views()]
+        self.params = self._split(self.leaves)
 
         # Per-element learning rate (0 where a parameter is unused by that run: the bias in
         # front of a norm, gamma/beta without a norm) and per-element momentum.
@@ -142,6 +138,9 @@ class Stack:
             [k if k not in ("none", "bn_after") else None for k in kinds], moms
         )
         self.post_segs = segments(["bn_after" if k == "bn_after" else None for k in kinds], moms)
+        self.has_pre = any(s.kind is not None for s in self.pre_segs)
+        self.has_post = any(s.kind is not None for s in self.post_segs)
+        self.one_slot = not (self.has_pre and self.has_post)  # every norm of the stack in one
         col = lambda vals: torch.tensor(vals, dtype=dt, device=dev).view(R, 1, 1, 1)  # noqa: E731
         self.rmax = col([c.renorm_rmax for c in cfgs])  # (R, 1, 1, 1): against (R, k, m, F)
         self.dmax = col([c.renorm_dmax for c in cfgs])
@@ -196,13 +195,12 @@ class Stack:
 
     # -- forward --
 
-    def _norm(self, seg: Segment, z, layer, mode, chunk):
-        """Normalize the runs of `seg`, z (R', N, F). mode: "train" (batch statistics, running
-        statistics updated), "batch" (batch statistics over each `chunk` samples, no update),
-        "eval" (running statistics)."""
+    def _normalize(self, seg: Segment, z, layer, mode, chunk):
+        """x_hat for the runs of `seg`, z (R', N, F), before gamma and beta. mode: "train"
+        (batch statistics, running statistics updated), "batch" (batch statistics over each
+        `chunk` samples, no update), "eval" (running statistics)."""
         R, N, Fd = z.shape
         sl = slice(seg.lo, seg.hi)
-        gamma, beta = self.params.gamma[layer][sl], self.params.beta[layer][sl]
         kind, eps = seg.kind, self.eps
         if kind == "layer":
             xhat = F.layer_norm(z, (Fd,), eps=eps)  # per sample, over its features
@@ -217,15 +215,14 @@ class Stack:
                 # running statistics move after the backward pass (`commit_stats`): moving
                 # them here would change a tensor autograd still needs.
                 y, mean, invstd = torch.native_batch_norm(
-                    z.transpose(0, 1).reshape(N, R * Fd), gamma.reshape(-1), beta.reshape(-1),
-                    None, None, True, 0.0, eps,
-                )  # fmt: skip
+                    z.transpose(0, 1).reshape(N, R * Fd), None, None, None, None, True, 0.0, eps
+                )
                 var = invstd.detach().view(R, 1, Fd).pow(-2) - eps
                 self._pending.append((rm, rv, mean.detach().view(R, 1, Fd), var, N, seg.momentum))
                 return y.view(N, R, Fd).transpose(0, 1)
             else:
                 xhat = self._batch_stats_norm(kind, z, rm, rv, sl, mode == "train", seg, chunk)
-        return torch.addcmul(beta, xhat, gamma)
+        return xhat
 
     def _batch_stats_norm(self, kind, z, rm, rv, sl, update, seg, chunk):
         """x_hat from each chunk's own mean and variance (biased, as BN normalizes); batch
@@ -233,8 +230,9 @@ class Stack:
         R, N, Fd = z.shape
         zc = z.view(R, N // chunk, chunk, Fd)  # statistics over each chunk of `chunk` samples
         mu = zc.mean(2, keepdim=True)
-        sd = torch.sqrt(zc.var(2, unbiased=False, keepdim=True) + self.eps)
-        xhat = (zc - mu) / sd
+        dev = zc - mu
+        sd = torch.sqrt((dev * dev).mean(2, keepdim=True) + self.eps)  # torch.var: slow on CPU
+        xhat = dev / sd
         if kind == "batch_renorm":  # Ioffe (2017): r and d are constants for backprop
             with torch.no_grad():
                 mu_b, sd_b = mu.detach(), sd.detach()
@@ -262,11 +260,26 @@ class Stack:
         self._pending = []
 
     def _slot(self, segs, z, layer, mode, chunk):
-        parts = [
-            z[s.lo : s.hi] if s.kind is None else self._norm(s, z[s.lo : s.hi], layer, mode, chunk)
-            for s in segs
-        ]
-        out = parts[0] if len(parts) == 1 else torch.cat(parts)
+        """Each segment's norm on its runs of z (R, N, F), then gamma and beta."""
+        sizes = [s.hi - s.lo for s in segs]
+        pieces = z.split(sizes) if len(segs) > 1 else (z,)
+        gamma, beta = self.params.gamma[layer], self.params.beta[layer]
+        if self.one_slot:  # gamma = 1, beta = 0, never trained where a run has no norm
+            parts = [
+                p if s.kind is None else self._normalize(s, p, layer, mode, chunk)
+                for s, p in zip(segs, pieces, strict=True)
+            ]
+            out = torch.addcmul(beta, parts[0] if len(parts) == 1 else torch.cat(parts), gamma)
+        else:  # a run's gamma belongs to its own slot: scale only the normalized runs
+            parts = [
+                p
+                if s.kind is None
+                else torch.addcmul(b, self._normalize(s, p, layer, mode, chunk), g)
+                for s, p, g, b in zip(
+                    segs, pieces, gamma.split(sizes), beta.split(sizes), strict=True
+                )
+            ]
+            out = parts[0] if len(parts) == 1 else torch.cat(parts)
         if self.noisy and mode == "train":
             scale, shift = self._draw_noise(segs, z.shape[-1])
             out = out * (1 + scale) + shift
@@ -302,17 +315,15 @@ class Stack:
         """x (R, N, D) -> logits (R, N, C); with capture also per-layer (pre, act)."""
         p, L = self.params, self.L
         chunk = chunk or x.shape[1]
-        has_pre = any(s.kind is not None for s in self.pre_segs)
-        has_post = any(s.kind is not None for s in self.post_segs)
         h, seen = x, []
         self._pending = []
         for i in range(L):
             self.check_cancel()
             z = torch.baddbmm(p.b[i], h, p.W[i])  # (R, N, in) @ (R, in, out) + (R, 1, out)
-            if has_pre:
+            if self.has_pre:
                 z = self._slot(self.pre_segs, z, i, mode, chunk)
             a = self._activate(z)
-            h = self._slot(self.post_segs, a, i, mode, chunk) if has_post else a
+            h = self._slot(self.post_segs, a, i, mode, chunk) if self.has_post else a
             if capture:
                 seen.append((z, a))
         if p.W[L].shape[-1] < NARROW_OUT:  # few classes: (W^T h^T)^T is ~3x faster on CPU
@@ -335,12 +346,11 @@ class Stack:
 
     def backward(self, losses: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         """Fill `self.grad` with d(sum of the kept runs' losses)/d parameters; returns it."""
-        self.grad.zero_()
-        if keep is None:
-            losses.sum().backward()
-        else:
-            torch.where(keep, losses, torch.zeros_like(losses)).sum().backward()
-            torch.nan_to_num_(self.grad, nan=0.0, posinf=0.0, neginf=0.0)  # a dead run's
+        total = losses.sum() if keep is None else torch.where(keep, losses, 0.0).sum()
+        grads = torch.autograd.grad(total, self.leaves, allow_unused=True, materialize_grads=True)
+        torch.cat([g.reshape(-1) for g in grads], out=self.grad)
+        if keep is not None:  # a dead run's NaNs stay in its own slice; its lr is 0 anyway
+            torch.nan_to_num_(self.grad, nan=0.0, posinf=0.0, neginf=0.0)
         return self.grad
 
     def step(self, grad: torch.Tensor) -> torch.Tensor:
@@ -361,6 +371,10 @@ class Stack:
                 upd = self.lr_el * self.buf
             self.flat.sub_(upd)
         return upd
+
+    def run_norms(self, flat: torch.Tensor) -> torch.Tensor:
+        """(R,) each run's Euclidean norm of `flat` (laid out like the parameters)."""
+        return torch.stack([t.flatten(1).square().sum(1) for t in self.views(flat)]).sum(0).sqrt()
 
     def layer_norms(self, flat: torch.Tensor) -> torch.Tensor:
         """(R, L) Frobenius norms of the hidden layers' weights in `flat`."""

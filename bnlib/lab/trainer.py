@@ -27,9 +27,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from bnlib.lab.config import MAX_CONFIGS, MAX_SEEDS, TrainConfig, steps_per_epoch, validate
+from bnlib.lab.config import (
+    MAX_CONFIGS,
+    MAX_SEEDS,
+    PROBE_SAMPLES,
+    TrainConfig,
+    default_diag_every,
+    steps_per_epoch,
+    validate,
+)
 from bnlib.lab.data import Dataset, load_dataset
-from bnlib.lab.diagnostics import PROBE_SAMPLES, default_diag_every, diagnose, evaluate
+from bnlib.lab.diagnostics import diagnose, evaluate
 from bnlib.lab.model import batch_order, resolve_device
 from bnlib.lab.modules import to_sequential
 from bnlib.lab.results import Comparison, Progress, RunResult
@@ -223,13 +231,14 @@ def run_comparison(
     labels: Sequence[str] | None = None,
     result: Comparison | None = None,
     stacks: list[Stack] | None = None,
+    hooks: Hooks | None = None,
 ) -> Comparison:
     """Train every config with every seed; same-shaped runs are trained as one stack.
 
     seeds=None trains each config with its own `seed`. `callback(Progress)` is called after
     every step (from the training thread); setting `cancel` stops every run before its
     next step. Pass an empty `result` (Comparison(runs=[])) to watch it fill in live, and
-    a list as `stacks` to get the trained stacks back.
+    a list as `stacks` to get the trained stacks back. `hooks` go to every stack's loop.
     """
     pairs = _prepare(configs, seeds, labels)
     result = result if result is not None else Comparison(runs=[])
@@ -260,7 +269,7 @@ def run_comparison(
                 stacks.append(stack)
             data_t = StackData.of(datasets[key], stack.dtype, dev)
             runs = [new_runs[i] for i in members]
-            train_stack(stack, data_t, runs, key.steps, callback, progress, t0)
+            train_stack(stack, data_t, runs, key.steps, callback, progress, t0, hooks)
     except Cancelled:
         result.cancelled = True
         for r in result.runs:
