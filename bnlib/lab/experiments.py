@@ -5,9 +5,8 @@
                               the trainer's `probe` hook
     batch_size_sweep          BN vs group norm vs layer norm from batch 2 to 64
     noisy_bn_experiment       random per-unit shift and scale after BN (`norm_noise`)
-    single_class_experiment   batches that each hold one class (a custom batch sampler),
-                              with batch renorm's r_max / d_max warm-up; it still trains
-                              the trainer's networks (`build_model`) in a loop of its own
+    single_class_experiment   one-class batches, batch renorm's r_max / d_max warm-up;
+                              still its own loop over `build_model`'s modules
 
 Every function is deterministic for a given seed and returns plain numpy arrays in a
 small dataclass, so pages can cache the results and figure builders can draw them.
@@ -15,7 +14,6 @@ small dataclass, so pages can cache the results and figure builders can draw the
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,24 +46,19 @@ BASE = TrainConfig(dataset="digits", depth=3, width=100, activation="relu", opti
 EVAL_POINTS = 20  # validation checks per run
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread. These nets are tiny (batches of 2..64, 100 units): with
-    two or more intra-op threads on a busy 2-core host each step spent ~45 ms waiting on
-    thread hand-offs, against ~1 ms on one thread. Restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _single_threaded(fn):
+    """Run `fn` with torch on one thread, restored afterwards. These nets are tiny (batches
+    of 2..64, 100 units): with two or more intra-op threads on a busy 2-core host each step
+    spent ~45 ms waiting on thread hand-offs, against ~1 ms on one thread."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with _one_thread():
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
             return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
 
     return wrapper
 
@@ -288,11 +281,10 @@ NOISE_LABELS = ("No BN", "BN", "BN + noise")
 def noisy_bn_experiment(
     noise: float = 0.5, steps: int = 600, lr: float = 0.1, batch_size: int = 32, seed: int = 0
 ) -> NoiseResult:
-    """A simpler cousin of Santurkar et al.'s (2018) noisy-BN experiment (they used a VGG on
-    CIFAR-10 and noise whose distribution changes every step): here, after every BN layer,
-    each unit gets a fresh random scale (1 + N(0, noise^2)) and shift (N(0, noise^2)) at
-    every training step. Does it still train? Compared with the same net without BN and
-    with plain BN."""
+    """A simpler cousin of Santurkar et al.'s (2018) noisy-BN test (theirs: a VGG on CIFAR-10,
+    noise whose distribution changes every step). Here each unit after every BN layer gets
+    a fresh scale 1 + N(0, noise^2) and shift N(0, noise^2) every step. Does it still train?
+    Compared with the same net without BN and with plain BN."""
     base = BASE.replace(
         lr=lr, batch_size=batch_size, steps=steps, seed=seed, eval_every=max(1, steps // 20)
     )
@@ -363,9 +355,7 @@ def landscape_experiment(
 ) -> LandscapeResult:
     """Train a net with and without BN (same init, same batches, one stack) and every
     `probe_every` steps look along the gradient: for each eta = multiple * lr, the loss at
-    w - eta g and how far the gradient there differs from g (Santurkar et al. 2018,
-    section 3.1).
-
+    w - eta g and how far the gradient there differs from g (Santurkar et al. 2018, 3.1).
     Probes use the step's own batch and, for BN, its batch statistics, without touching
     the running averages: what the optimizer is about to see, not the test loss.
     """
@@ -394,16 +384,17 @@ def landscape_experiment(
         with torch.no_grad():
             stack.flat.copy_(w0)
             grad.copy_(g_all)  # the trainer updates with the step's own gradient
-            rows.append(
-                (np.stack(losses, 1), np.stack(changes, 1), stack.run_norms(g).cpu().numpy())
-            )
+            gn = stack.run_norms(g).cpu().numpy()
+        rows.append((np.stack(losses, 1), np.stack(changes, 1), gn))
 
     res = run_comparison(cfgs, seeds=None, labels=list(LANDSCAPE_LABELS), hooks=Hooks(probe=probe))
-    loss, change, gnorm, acc = {}, {}, {}, {}
-    for j, (label, run) in enumerate(zip(LANDSCAPE_LABELS, res.runs, strict=True)):
-        loss[label] = np.array([r[0][j] for r in rows], dtype=np.float64)
-        change[label] = np.array([r[1][j] for r in rows], dtype=np.float64)
-        gnorm[label] = np.array([r[2][j] for r in rows], dtype=np.float64)
-        acc[label] = run.final_val_acc
+    loss, change, gnorm = (
+        {
+            lab: np.array([r[m][j] for r in rows], np.float64)
+            for j, lab in enumerate(LANDSCAPE_LABELS)
+        }
+        for m in range(3)
+    )
+    acc = {lab: run.final_val_acc for lab, run in zip(LANDSCAPE_LABELS, res.runs, strict=True)}
     probe_steps = np.arange(0, steps, probe_every)
     return LandscapeResult(LANDSCAPE_LABELS, probe_steps, mult, lr, loss, change, gnorm, acc)
