@@ -4,12 +4,15 @@ Workload (the lab's default comparison): 2 configs (no BN, BN before the activat
 seeds, an MLP with 3 hidden layers of 100 ReLU units, the 8x8 digits (1438 training
 images), batches of 60, plain SGD, 20 epochs, validation once per epoch.
 
-Rates are medians over --repeats. Times are process CPU seconds (time.process_time), not wall time: the machine this was
+Rates are medians over --repeats, the variants interleaved within each repeat. Times are process CPU seconds (time.process_time), not wall time: the machine this was
 written on is shared, and CPU time is what a busy neighbour cannot inflate much. With one
 thread the two agree on an idle machine. Prints run-steps per CPU-second for both, the ratio, the trainer's achieved GFLOP/s and the
 machine's measured matmul GFLOP/s (same thread count). Usage:
 
     python benchmarks/bench_lab.py [--threads 1] [--repeats 3] [--epochs 20] [--json out.json]
+
+--json also writes ratio_with_diagnostics and ratio_without_diagnostics (trainer run-steps/s
+over the naive loop's, same run) and diagnostics_cost (1 - with / without).
 """
 
 from __future__ import annotations
@@ -146,17 +149,19 @@ def main() -> None:
     batched(1, True)  # warm-up: imports, allocator
     rows, spread = {}, {}
     load0 = os.getloadavg()[0]
-    for name, fn in (
-        ("naive sequential", lambda: naive_reference(args.epochs)),
-        ("batched, with diagnostics", lambda: batched(args.epochs, True)),
-        ("batched, no diagnostics", lambda: batched(args.epochs, False)),
-    ):
-        rates = []
-        for _ in range(args.repeats):
+    fns = {
+        "naive sequential": lambda: naive_reference(args.epochs),
+        "batched, with diagnostics": lambda: batched(args.epochs, True),
+        "batched, no diagnostics": lambda: batched(args.epochs, False),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(args.repeats):  # interleaved, so a busy spell hits every variant alike
+        for name, fn in fns.items():
             steps, dt = fn()
-            rates.append(steps / dt)
-        rows[name] = statistics.median(rates)
-        spread[name] = (min(rates), max(rates))
+            rates[name].append(steps / dt)
+    for name, r in rates.items():
+        rows[name] = statistics.median(r)
+        spread[name] = (min(r), max(r))
     peak = matmul_gflops()
     fl = flops_per_run_step()
     rows["matmuls only (ceiling)"] = ceiling = matmul_only_rate()
@@ -184,7 +189,11 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"threads": args.threads, "matmul_gflops": peak,
                                          "flops_per_run_step": fl, "run_steps_per_s": rows,
-                                         "min_max": spread, "loadavg": [load0, load1]}, indent=2))  # fmt: skip
+                                         "min_max": spread, "loadavg": [load0, load1],
+                                         "ratio_with_diagnostics": rows["batched, with diagnostics"] / ref,
+                                         "ratio_without_diagnostics": rows["batched, no diagnostics"] / ref,
+                                         "diagnostics_cost": 1 - rows["batched, with diagnostics"] / rows["batched, no diagnostics"]},
+                                        indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":

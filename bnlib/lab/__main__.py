@@ -49,7 +49,7 @@ HELP = {
     "device": "auto, cpu, cuda or mps; missing devices fall back to cpu (default %(default)s)",
     "dtype": "float32 or float64 (default %(default)s)",
     "eval_every": "validate every k steps; 0 = once per epoch (default %(default)s)",
-    "diag_every": "layer diagnostics every k steps; 0 = about 40 per run (default %(default)s)",
+    "diag_every": "layer diagnostics every k steps; 0 = about 30 per run (default %(default)s)",
     "watch_unit": "unit whose percentile band is tracked in each layer (default %(default)s)",
 }
 CHOICES = {

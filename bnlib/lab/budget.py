@@ -27,12 +27,17 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bnlib.lab.config import TrainConfig, approx_train_size, total_steps
+from bnlib.lab.config import (
+    PROBE_SAMPLES,
+    TrainConfig,
+    approx_train_size,
+    default_diag_every,
+    total_steps,
+)
 
 __all__ = ["Budget", "Estimate", "check", "estimate"]
 
-PROBE_MAX = 1000  # validation samples the diagnostics look at (engine.PROBE_MAX)
-N_DIAG_VALUES = 20  # numbers recorded per layer and diagnostic step (engine.DIAG_NAMES)
+N_DIAG_VALUES = 20  # numbers recorded per layer and diagnostic step (results.DIAG_NAMES)
 PY_FLOAT = 32  # bytes a recorded Python float costs in a list
 FEATURES = {"digits": 64, "mnist": 784}  # the synthetic sets are 2-D
 CLASSES = {"digits": 10, "mnist": 10, "spirals": 3, "moons": 2, "blobs": 4}
@@ -97,7 +102,7 @@ def estimate(configs: Sequence[TrainConfig], n_seeds: int) -> Estimate:
         steps = total_steps(cfg, n_train)
         per_epoch = max(1, n_train // cfg.batch_size)
         n_eval = steps // (cfg.eval_every or per_epoch) + 2
-        n_diag = steps // (cfg.diag_every or max(5, steps // 40)) + 2
+        n_diag = steps // (cfg.diag_every or default_diag_every(steps)) + 2
         units = cfg.width * cfg.depth
         # one run, in bytes
         # weights, gradient, update and optimizer state, plus the float64 copies and
@@ -105,14 +110,14 @@ def estimate(configs: Sequence[TrainConfig], n_seeds: int) -> Estimate:
         weights = params * itemsize * (12 + opt_copies)
         train_act = cfg.batch_size * units * 6 * itemsize  # z, x̂, a and their gradients
         val_act = n_val * (layers[0][0] + 2 * cfg.width) * itemsize * 2  # eval + train mode
-        probe = min(PROBE_MAX, n_val) * units * 2 * itemsize  # captured layers, diagnostics
+        probe = min(PROBE_SAMPLES, n_val) * units * 2 * itemsize  # captured layers, diagnostics
         recorded = (steps + 4 * n_eval + n_diag * cfg.depth * N_DIAG_VALUES) * PY_FLOAT
         total_bytes += n_seeds * (weights + train_act + val_act + probe + recorded)
         # one run, in FLOPs
         flops += n_seeds * (
             6 * cfg.batch_size * macs * steps
             + 2 * 2 * n_val * macs * n_eval
-            + 2 * min(PROBE_MAX, n_val) * macs * n_diag
+            + 2 * min(PROBE_SAMPLES, n_val) * macs * n_diag
         )
         run_steps += n_seeds * steps
     return Estimate(FIXED + total_bytes * OVERHEAD, flops, run_steps)

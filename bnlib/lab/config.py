@@ -102,6 +102,9 @@ MAX_SEEDS = 5
 MAX_CONFIGS = 4
 MIN_LR, MAX_LR = 1e-4, 10.0
 LARGE_GAUSSIAN_STD = 1.0
+# Layer diagnostics are sampled so they cost under a tenth of training (benchmarks/README):
+DIAG_POINTS = 30  # diagnostics per run when diag_every is 0
+PROBE_SAMPLES = 256  # validation samples they look at
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class TrainConfig:
     device: str = "auto"  # auto picks cuda, then mps, then cpu
     dtype: str = "float32"  # float64 for exact comparisons in tests
     eval_every: int = 0  # validation every k steps; 0 = once per epoch
-    diag_every: int = 0  # layer diagnostics every k steps; 0 = about 40 per run (every 5+ steps)
+    diag_every: int = 0  # layer diagnostics every k steps; 0 = about DIAG_POINTS per run (5+ apart)
     watch_unit: int = 0  # the unit whose percentile band is tracked in every layer
 
     def replace(self, **changes) -> TrainConfig:
@@ -222,6 +225,11 @@ def _divisors(n: int) -> list[int]:
 def steps_per_epoch(batch_size: int, n_train: int) -> int:
     """Whole batches per epoch (the ragged remainder is dropped so no batch has size 1)."""
     return max(1, n_train // batch_size)
+
+
+def default_diag_every(steps: int) -> int:
+    """Steps between diagnostics when diag_every is 0: about DIAG_POINTS per run."""
+    return max(5, steps // DIAG_POINTS)
 
 
 def approx_train_size(cfg: TrainConfig) -> int:

@@ -1,17 +1,12 @@
-"""Experiments for lessons 10 and 11, built on the lab's engine.
+"""Experiments for lessons 10 and 11, built on the lab's trainer (bnlib.lab.trainer).
 
-The engine (bnlib.lab.engine) trains with a fixed random batch order and records accuracy
-and layer diagnostics. Three experiments here need hooks it does not have, so they train
-the engine's own networks (`build_model`, the same modules and initial weights) in a short
-loop of their own:
-
-    single_class_experiment   batches that each hold one class (a custom batch sampler),
-                              with batch renorm's r_max / d_max warm-up
     landscape_experiment      loss and gradient probed along the gradient direction
-                              (Santurkar et al. 2018) while two nets train
-The other two use `run_comparison` as it is:
+                              (Santurkar et al. 2018) while two nets train in one stack:
+                              the trainer's `probe` hook
     batch_size_sweep          BN vs group norm vs layer norm from batch 2 to 64
     noisy_bn_experiment       random per-unit shift and scale after BN (`norm_noise`)
+    single_class_experiment   one-class batches, batch renorm's r_max / d_max warm-up;
+                              still its own loop over `build_model`'s modules
 
 Every function is deterministic for a given seed and returns plain numpy arrays in a
 small dataclass, so pages can cache the results and figure builders can draw them.
@@ -19,7 +14,6 @@ small dataclass, so pages can cache the results and figure builders can draw the
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +25,8 @@ from torch import nn
 
 from bnlib.lab.config import TrainConfig
 from bnlib.lab.data import load_dataset
-from bnlib.lab.engine import BatchRenorm1d, batch_order, build_model, run_comparison
+from bnlib.lab.modules import BatchRenorm1d
+from bnlib.lab.trainer import Hooks, build_model, run_comparison
 
 __all__ = [
     "LandscapeResult",
@@ -51,24 +46,19 @@ BASE = TrainConfig(dataset="digits", depth=3, width=100, activation="relu", opti
 EVAL_POINTS = 20  # validation checks per run
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread. These nets are tiny (batches of 2..64, 100 units): with
-    two or more intra-op threads on a busy 2-core host each step spent ~45 ms waiting on
-    thread hand-offs, against ~1 ms on one thread. Restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _single_threaded(fn):
+    """Run `fn` with torch on one thread, restored afterwards. These nets are tiny (batches
+    of 2..64, 100 units): with two or more intra-op threads on a busy 2-core host each step
+    spent ~45 ms waiting on thread hand-offs, against ~1 ms on one thread."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with _one_thread():
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
             return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
 
     return wrapper
 
@@ -291,9 +281,10 @@ NOISE_LABELS = ("No BN", "BN", "BN + noise")
 def noisy_bn_experiment(
     noise: float = 0.5, steps: int = 600, lr: float = 0.1, batch_size: int = 32, seed: int = 0
 ) -> NoiseResult:
-    """Santurkar et al.'s test: after every BN layer, each unit gets a fresh random scale
-    (1 + N(0, noise^2)) and shift (N(0, noise^2)) at every training step. Does it still
-    train? Compared with the same net without BN and with plain BN."""
+    """A simpler cousin of Santurkar et al.'s (2018) noisy-BN test (theirs: a VGG on CIFAR-10,
+    noise whose distribution changes every step). Here each unit after every BN layer gets
+    a fresh scale 1 + N(0, noise^2) and shift N(0, noise^2) every step. Does it still train?
+    Compared with the same net without BN and with plain BN."""
     base = BASE.replace(
         lr=lr, batch_size=batch_size, steps=steps, seed=seed, eval_every=max(1, steps // 20)
     )
@@ -353,12 +344,6 @@ class LandscapeResult:
 LANDSCAPE_LABELS = ("No BN", "BN")
 
 
-def _flat_grad(model: nn.Module, loss: torch.Tensor) -> torch.Tensor:
-    params = [p for p in model.parameters() if p.requires_grad]
-    grads = torch.autograd.grad(loss, params, allow_unused=True, materialize_grads=True)
-    return torch.cat([g.reshape(-1) for g in grads])
-
-
 @_single_threaded
 def landscape_experiment(
     steps: int = 300,
@@ -368,54 +353,48 @@ def landscape_experiment(
     multiples: Sequence[float] = (0.5, 1.0, 2.0, 3.0, 4.0),
     seed: int = 0,
 ) -> LandscapeResult:
-    """Train a net with and without BN (same init, same batches) and every `probe_every`
-    steps look along the gradient: for each eta = multiple * lr, the loss at w - eta g and
-    how far the gradient there differs from g (Santurkar et al. 2018, section 3.1).
-
+    """Train a net with and without BN (same init, same batches, one stack) and every
+    `probe_every` steps look along the gradient: for each eta = multiple * lr, the loss at
+    w - eta g and how far the gradient there differs from g (Santurkar et al. 2018, 3.1).
     Probes use the step's own batch and, for BN, its batch statistics, without touching
     the running averages: what the optimizer is about to see, not the test loss.
     """
     mult = np.asarray(multiples, dtype=np.float64)
-    cfg0 = BASE.replace(lr=lr, batch_size=batch_size, seed=seed, steps=steps)
-    d, x_tr, y_tr, x_va, y_va = _data(cfg0)
-    order = batch_order(seed, len(d.y_train), batch_size, steps)
-    probe_steps = np.arange(0, steps, probe_every)
-    loss, change, gnorm, acc = {}, {}, {}, {}
-    for label, norm in zip(LANDSCAPE_LABELS, ("none", "bn_before"), strict=True):
-        torch.manual_seed(seed)
-        model = build_model(cfg0.replace(norm=norm)).float().train()
-        bns = [m for m in model if isinstance(m, nn.BatchNorm1d)]
-        params = [p for p in model.parameters() if p.requires_grad]
-        L, C, G = [], [], []
-        for k in range(steps):
-            xb, yb = x_tr[order[k]], y_tr[order[k]]
-            probe = k % probe_every == 0
-            if probe:
-                for m in bns:
-                    m.momentum = 0.0  # probes must not move the running averages
-            out = F.cross_entropy(model(xb), yb)
-            g = _flat_grad(model, out)
-            if probe:
-                w0 = torch.nn.utils.parameters_to_vector(params).detach().clone()
-                row_l, row_c = [], []
-                for e in mult * lr:
-                    torch.nn.utils.vector_to_parameters(w0 - e * g, params)
-                    lp = F.cross_entropy(model(xb), yb)
-                    gp = _flat_grad(model, lp)
-                    row_l.append(float(lp.detach()))
-                    row_c.append(float((gp - g).norm()))
-                torch.nn.utils.vector_to_parameters(w0, params)
-                L.append(row_l)
-                C.append(row_c)
-                G.append(float(g.norm()))
-                for m in bns:
-                    m.momentum = cfg0.bn_momentum
-                if bns:
-                    with torch.no_grad():
-                        model(xb)  # the running-statistics update the first forward skipped
+    base = BASE.replace(
+        lr=lr, batch_size=batch_size, seed=seed, steps=steps, eval_every=steps, diag_every=steps
+    )
+    cfgs = [base.replace(norm=norm) for norm in ("none", "bn_before")]
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per probe: (R, E), (R, E), (R,)
+
+    def probe(k, stack, xb, yb, grad):
+        if (k - 1) % probe_every:
+            return
+        with torch.no_grad():
+            used = stack.lr_base != 0  # leave out what a run does not have (bias before BN)
+            g, g_all, w0 = grad * used, grad.clone(), stack.flat.clone()
+        losses, changes = [], []
+        for eta in mult * lr:
             with torch.no_grad():
-                vec = torch.nn.utils.parameters_to_vector(params)
-                torch.nn.utils.vector_to_parameters(vec - lr * g, params)
-        loss[label], change[label], gnorm[label] = np.array(L), np.array(C), np.array(G)
-        acc[label] = _accuracy(model, x_va, y_va)
+                stack.flat.copy_(w0 - eta * g)
+            lp = stack.losses(xb, yb, mode="batch")  # batch statistics, running ones untouched
+            gp = stack.backward(lp)
+            with torch.no_grad():
+                changes.append(stack.run_norms((gp - g) * used).cpu().numpy())
+            losses.append(lp.detach().cpu().numpy())
+        with torch.no_grad():
+            stack.flat.copy_(w0)
+            grad.copy_(g_all)  # the trainer updates with the step's own gradient
+            gn = stack.run_norms(g).cpu().numpy()
+        rows.append((np.stack(losses, 1), np.stack(changes, 1), gn))
+
+    res = run_comparison(cfgs, seeds=None, labels=list(LANDSCAPE_LABELS), hooks=Hooks(probe=probe))
+    loss, change, gnorm = (
+        {
+            lab: np.array([r[m][j] for r in rows], np.float64)
+            for j, lab in enumerate(LANDSCAPE_LABELS)
+        }
+        for m in range(3)
+    )
+    acc = {lab: run.final_val_acc for lab, run in zip(LANDSCAPE_LABELS, res.runs, strict=True)}
+    probe_steps = np.arange(0, steps, probe_every)
     return LandscapeResult(LANDSCAPE_LABELS, probe_steps, mult, lr, loss, change, gnorm, acc)

@@ -208,9 +208,9 @@ def test_too_many_runs_are_refused():
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu"])
-def test_hand_written_backward_matches_autograd(activation, monkeypatch):
-    from bnlib.lab import engine
-
+def test_a_mixed_stack_matches_each_run_alone(activation):
+    """Four norms (noisy BN, layer norm with its bias, clipped renorm) share one stack: the
+    segment code must give every run exactly what it gets trained alone."""
     base = TINY.replace(dtype="float64", activation=activation, optimizer="adam", lr=0.01, steps=15)
     configs = [
         base.replace(norm="none"),
@@ -218,14 +218,13 @@ def test_hand_written_backward_matches_autograd(activation, monkeypatch):
         base.replace(norm="layer", bias_before_norm=True),
         base.replace(norm="batch_renorm", renorm_rmax=1.5, renorm_dmax=0.5),
     ]
-    fast = run_comparison(configs, [0, 1])
-    monkeypatch.setattr(engine, "MANUAL_BACKWARD", False)
-    ref = run_comparison(configs, [0, 1])
-    for a, b in zip(fast.runs, ref.runs, strict=True):
+    stacked = run_comparison(configs, [0, 1])
+    for a in stacked.runs:
+        b = run_comparison([a.config], seeds=None).runs[0]
         for key, va in _strip(a).items():
             np.testing.assert_allclose(
                 np.asarray(va, float), np.asarray(_strip(b)[key], float), rtol=1e-9, atol=1e-11,
-                err_msg=f"{key} of {a.config.norm}: hand-written vs autograd",
+                err_msg=f"{key} of {a.config.norm}: stacked vs alone",
             )  # fmt: skip
 
 
@@ -238,15 +237,34 @@ def test_one_class_batches_hold_a_single_class():
     assert res.runs[0].status == "finished"
 
 
-def test_landscape_probe_restores_the_model():
-    from bnlib.lab.probes import landscape_probe
+def test_hooks_run_every_step_and_a_restoring_probe_changes_nothing():
+    """The landscape experiment's pattern: a probe moves the weights, takes gradients there
+    and puts everything back; training must go on exactly as without it."""
+    from bnlib.lab.trainer import Hooks
 
-    run, model = train(TINY.replace(norm="bn_before", steps=10))
-    data = load_dataset("digits")
-    x, y = torch.tensor(data.x_train[:60], dtype=torch.float32), torch.tensor(data.y_train[:60])
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    out = landscape_probe(model, x, y, [0.0, 0.1, 0.5, 1.0])
-    assert out["losses"].shape == (4,) and np.isclose(out["losses"][0], out["loss0"], rtol=1e-5)
-    assert out["grad_change"][0] < 1e-5 and out["beta_eff"] > 0
-    for k, v in model.state_dict().items():
-        assert torch.equal(v, before[k]), k
+    seen = {"on_batch": [], "probe": [], "after_step": []}
+
+    def probe(k, stack, xb, yb, grad):
+        seen["probe"].append(k)
+        w0, g0 = stack.flat.clone(), grad.clone()
+        with torch.no_grad():
+            stack.flat.sub_(0.3 * grad)
+        stack.backward(stack.losses(xb, yb, mode="batch"))
+        with torch.no_grad():
+            stack.flat.copy_(w0)
+            grad.copy_(g0)
+
+    hooks = Hooks(
+        on_batch=lambda k, stack: seen["on_batch"].append(k),
+        probe=probe,
+        after_step=lambda k, stack, losses: seen["after_step"].append(k),
+    )
+    cfgs = [TINY.replace(dtype="float64"), TINY.replace(dtype="float64", norm="bn_before")]
+    probed = run_comparison(cfgs, [0], hooks=hooks)
+    plain = run_comparison(cfgs, [0])
+    assert all(v == list(range(1, TINY.steps + 1)) for v in seen.values()), seen
+    for a, b in zip(probed.runs, plain.runs, strict=True):
+        for key, va in _strip(a).items():
+            np.testing.assert_array_equal(
+                np.asarray(va, float), np.asarray(_strip(b)[key], float), key
+            )

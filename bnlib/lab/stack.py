@@ -1,0 +1,381 @@
+"""R runs of one shape trained as one network: weights with a run axis, autograd backward.
+
+Every weight has a leading run axis R and layers are batched matmuls, (R, N, in) @
+(R, in, out). BN treats the runs' units as R*F channels of one `F.batch_norm` call. Runs
+never mix (no operation reduces over the run axis), so the loss can be the sum of the
+runs' losses and autograd's backward gives each run its own gradient.
+
+All parameters live in one flat tensor: the shaped tensors the forward pass uses are views
+of it, each an autograd leaf whose `.grad` is a view of one flat gradient tensor, so the
+optimizer is a few whole-tensor operations. What may differ between the runs of a stack:
+seed, learning rate, momentum, initialization, the normalization and where it sits, the
+Linear bias, BN momentum, renorm clips and noise.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+from bnlib.lab.config import TrainConfig
+from bnlib.lab.data import Dataset
+from bnlib.lab.model import init_linear
+
+__all__ = ["AFFINE_NORMS", "STATS_NORMS", "Cancelled", "Params", "Segment", "Stack"]
+
+STATS_NORMS = ("bn_before", "bn_after", "batch_renorm")  # keep running statistics
+AFFINE_NORMS = ("bn_before", "bn_after", "batch_renorm", "layer", "group")
+ADAM_BETA2, ADAM_EPS = 0.999, 1e-8
+NARROW_OUT = 16  # output layers narrower than this use transposed matmuls (faster on CPU)
+
+
+class Cancelled(Exception):
+    """Raised inside training when the cancel event is set."""
+
+
+class Params(NamedTuple):
+    """The stack's parameters by role; every tensor has the run axis first."""
+
+    W: list[torch.Tensor]  # L+1 of (R, in, out)
+    b: list[torch.Tensor]  # L+1 of (R, 1, out)
+    gamma: list[torch.Tensor]  # L of (R, 1, width)
+    beta: list[torch.Tensor]  # L of (R, 1, width)
+
+    def flat_list(self) -> list[torch.Tensor]:
+        return [*self.W, *self.b, *self.gamma, *self.beta]
+
+
+class Segment(NamedTuple):
+    """Runs lo..hi-1 of a stack normalize the same way (kind None: not at all)."""
+
+    kind: str | None
+    momentum: float  # their BN momentum (a segment never mixes two)
+    lo: int
+    hi: int
+
+
+def segments(kinds: list[str | None], momenta: list[float]) -> list[Segment]:
+    """Maximal runs of neighbours with the same (kind, momentum), covering every run."""
+    out, lo = [], 0
+    for j in range(1, len(kinds) + 1):
+        if j == len(kinds) or (kinds[j], momenta[j]) != (kinds[lo], momenta[lo]):
+            out.append(Segment(kinds[lo], momenta[lo], lo, j))
+            lo = j
+    return out
+
+
+class Stack:
+    """R runs of one shape: parameters, running statistics, optimizer state."""
+
+    def __init__(
+        self,
+        cfgs: list[TrainConfig],
+        data: Dataset,
+        device: torch.device,
+        cancel: threading.Event | None = None,
+    ):
+        self.cancel = cancel  # checked between layers: Stop ends even a big step promptly
+        c0 = cfgs[0]
+        self.cfgs, self.R, self.L = cfgs, len(cfgs), c0.depth
+        self.device, self.dtype = device, getattr(torch, c0.dtype)
+        self.act, self.width, self.groups, self.eps = c0.activation, c0.width, c0.groups, c0.eps
+        self.adam = c0.optimizer == "adam"
+        self.dims = dims = [data.n_features] + [c0.width] * c0.depth + [data.n_classes]
+        R, dev, dt = self.R, device, self.dtype
+
+        # Per-run weights and biases, drawn run by run from the run's own seed.
+        gens = [torch.Generator().manual_seed(c.seed) for c in cfgs]
+        Ws, bs = [], []
+        self.bias_on: list[torch.Tensor] = []  # per layer, (R,) 1.0 where the run has a bias
+        for i in range(len(dims) - 1):
+            self.check_cancel()  # drawing a big stack's weights takes seconds
+            pairs = [
+                init_linear(c, dims[i], dims[i + 1], g) for c, g in zip(cfgs, gens, strict=True)
+            ]
+            Ws.append(torch.stack([w for w, _ in pairs]))  # (R, in, out)
+            bias_on = torch.tensor(
+                [i == self.L or c.norm in ("none", "bn_after") or c.bias_before_norm for c in cfgs],
+                dtype=torch.float64,
+            )
+            bs.append(torch.stack([b for _, b in pairs]).unsqueeze(1) * bias_on.view(R, 1, 1))
+            self.bias_on.append(bias_on)
+        gammas = [torch.ones(R, 1, c0.width, dtype=torch.float64) for _ in range(self.L)]
+        betas = [torch.zeros(R, 1, c0.width, dtype=torch.float64) for _ in range(self.L)]
+        tensors = Ws + bs + gammas + betas
+        self.shapes = [t.shape for t in tensors]
+        self.flat = torch.cat([t.reshape(-1) for t in tensors]).to(dev, dt)
+        self.grad = torch.zeros_like(self.flat)
+        # Leaves that share storage with `flat`, so the optimizer updates them in one op.
+        self.leaves = [v.requires_grad_(True) for v in self.views()]
+        self.params = self._split(self.leaves)
+
+        # Per-element learning rate (0 where a parameter is unused by that run: the bias in
+        # front of a norm, gamma/beta without a norm) and per-element momentum.
+        lr = torch.tensor([c.lr for c in cfgs], dtype=torch.float64)
+        mom = torch.tensor(
+            [c.momentum if c.optimizer in ("momentum", "adam") else 0.0 for c in cfgs],
+            dtype=torch.float64,
+        )
+        affine = torch.tensor([c.norm in AFFINE_NORMS for c in cfgs], dtype=torch.float64)
+        masks = [torch.ones(R)] * len(Ws) + self.bias_on + [affine] * (2 * self.L)
+        self.lr_base = self._per_element(lr, masks)
+        self.lr_el = self.lr_base.clone()
+        self.mom_el = self._per_element(mom, [torch.ones(R)] * len(masks))
+        self.plain_sgd = not self.adam and not bool(mom.any())
+        self.buf = torch.zeros_like(self.flat)
+        self.buf2 = torch.zeros_like(self.buf) if self.adam else None
+        self.t = 0
+
+        # Normalization per run, at the "pre" (before the activation) or "post" slot, as
+        # neighbouring runs that share it: a norm is computed only on the runs that use it.
+        kinds = [c.norm for c in cfgs]
+        moms = [c.bn_momentum for c in cfgs]
+        self.pre_segs = segments(
+            [k if k not in ("none", "bn_after") else None for k in kinds], moms
+        )
+        self.post_segs = segments(["bn_after" if k == "bn_after" else None for k in kinds], moms)
+        self.has_pre = any(s.kind is not None for s in self.pre_segs)
+        self.has_post = any(s.kind is not None for s in self.post_segs)
+        self.one_slot = not (self.has_pre and self.has_post)  # every norm of the stack in one
+        col = lambda vals: torch.tensor(vals, dtype=dt, device=dev).view(R, 1, 1, 1)  # noqa: E731
+        self.rmax = col([c.renorm_rmax for c in cfgs])  # (R, 1, 1, 1): against (R, k, m, F)
+        self.dmax = col([c.renorm_dmax for c in cfgs])
+        self.noise = col([c.norm_noise for c in cfgs]).view(R, 1, 1)
+        self.noisy = any(c.norm_noise > 0 for c in cfgs)
+        self.noise_gens = [torch.Generator().manual_seed(c.seed + 7919) for c in cfgs]
+        self.running_mean = [
+            torch.zeros(R, 1, c0.width, dtype=dt, device=dev) for _ in range(self.L)
+        ]
+        self.running_var = [torch.ones(R, 1, c0.width, dtype=dt, device=dev) for _ in range(self.L)]
+        self.active = torch.ones(R, dtype=torch.bool)
+        self._pending: list[tuple] = []  # running-statistics updates of the last forward
+
+    # -- parameters --
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled
+
+    def _per_element(self, per_run: torch.Tensor, masks: list[torch.Tensor]) -> torch.Tensor:
+        parts = []
+        for shape, m in zip(self.shapes, masks, strict=True):
+            parts.append((per_run * m).repeat_interleave(math.prod(shape[1:])))
+        return torch.cat(parts).to(self.device, self.dtype)
+
+    def views(self, flat: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """`flat` (default: the parameters) cut into the shaped tensors, sharing storage."""
+        flat = self.flat if flat is None else flat
+        out, i = [], 0
+        for s in self.shapes:
+            n = math.prod(s)
+            out.append(flat[i : i + n].view(s))
+            i += n
+        return out
+
+    def _split(self, tensors: list[torch.Tensor]) -> Params:
+        L = self.L
+        return Params(
+            tensors[: L + 1], tensors[L + 1 : 2 * L + 2], tensors[2 * L + 2 : 3 * L + 2],
+            tensors[3 * L + 2 :],
+        )  # fmt: skip
+
+    def split(self, flat: torch.Tensor) -> Params:
+        """A flat tensor laid out like the parameters (a gradient, an update) by role."""
+        return self._split(self.views(flat))
+
+    def set_inactive(self, run: int) -> None:
+        """Freeze a diverged run: zero its learning rate everywhere."""
+        self.active[run] = False
+        keep = self._per_element(self.active.double(), [torch.ones(self.R)] * len(self.shapes))
+        self.lr_el = self.lr_base * keep
+
+    # -- forward --
+
+    def _normalize(self, seg: Segment, z, layer, mode, chunk):
+        """x_hat for the runs of `seg`, z (R', N, F), before gamma and beta. mode: "train"
+        (batch statistics, running statistics updated), "batch" (batch statistics over each
+        `chunk` samples, no update), "eval" (running statistics)."""
+        R, N, Fd = z.shape
+        sl = slice(seg.lo, seg.hi)
+        kind, eps = seg.kind, self.eps
+        if kind == "layer":
+            xhat = F.layer_norm(z, (Fd,), eps=eps)  # per sample, over its features
+        elif kind == "group":
+            xhat = F.group_norm(z.reshape(R * N, Fd), self.groups, eps=eps).view(R, N, Fd)
+        else:
+            rm, rv = self.running_mean[layer][sl], self.running_var[layer][sl]  # (R', 1, F)
+            if mode == "eval":
+                xhat = (z - rm) * torch.rsqrt(rv + eps)
+            elif mode == "train" and kind != "batch_renorm":
+                # PyTorch's fused kernel, the runs' units side by side as R'*F channels. The
+                # running statistics move after the backward pass (`commit_stats`): moving
+                # them here would change a tensor autograd still needs.
+                y, mean, invstd = torch.native_batch_norm(
+                    z.transpose(0, 1).reshape(N, R * Fd), None, None, None, None, True, 0.0, eps
+                )
+                var = invstd.detach().view(R, 1, Fd).pow(-2) - eps
+                self._pending.append((rm, rv, mean.detach().view(R, 1, Fd), var, N, seg.momentum))
+                return y.view(N, R, Fd).transpose(0, 1)
+            else:
+                xhat = self._batch_stats_norm(kind, z, rm, rv, sl, mode == "train", seg, chunk)
+        return xhat
+
+    def _batch_stats_norm(self, kind, z, rm, rv, sl, update, seg, chunk):
+        """x_hat from each chunk's own mean and variance (biased, as BN normalizes); batch
+        renorm adds r and d. With `update`, batch renorm's running statistics move."""
+        R, N, Fd = z.shape
+        zc = z.view(R, N // chunk, chunk, Fd)  # statistics over each chunk of `chunk` samples
+        mu = zc.mean(2, keepdim=True)
+        dev = zc - mu
+        sd = torch.sqrt((dev * dev).mean(2, keepdim=True) + self.eps)  # torch.var: slow on CPU
+        xhat = dev / sd
+        if kind == "batch_renorm":  # Ioffe (2017): r and d are constants for backprop
+            with torch.no_grad():
+                mu_b, sd_b = mu.detach(), sd.detach()
+                sigma = torch.sqrt(rv + self.eps).unsqueeze(1)  # the moving sigma
+                rmax, dmax = self.rmax[sl], self.dmax[sl]
+                r = torch.minimum(torch.maximum(sd_b / sigma, 1 / rmax), rmax)
+                d = torch.minimum(torch.maximum((mu_b - rm.unsqueeze(1)) / sigma, -dmax), dmax)
+                if update:  # the paper's moving averages of mu and sigma, stored as
+                    # running_var = sigma^2 - eps so that eval mode is BN's formula
+                    self._pending.append((rm, rv, mu_b[:, 0], sd_b[:, 0], 0, seg.momentum))
+            xhat = xhat * r + d
+        return xhat.view(R, N, Fd)
+
+    def commit_stats(self) -> None:
+        """Move the running statistics by the last training forward's batch statistics,
+        running = (1 - momentum) * running + momentum * batch (PyTorch's convention): for BN
+        the mean and unbiased variance; for batch renorm the mean and sigma (n = 0 marks it)."""
+        with torch.no_grad():
+            for rm, rv, mu, v, n, m in self._pending:
+                rm.lerp_(mu, m)
+                if n:  # v: biased variance of n samples
+                    rv.lerp_(v * (n / max(1, n - 1)), m)
+                else:  # v: sigma_B; the moving sigma is sqrt(running_var + eps)
+                    rv.copy_(torch.sqrt(rv + self.eps).lerp_(v, m).square_() - self.eps)
+        self._pending = []
+
+    def _slot(self, segs, z, layer, mode, chunk):
+        """Each segment's norm on its runs of z (R, N, F), then gamma and beta."""
+        sizes = [s.hi - s.lo for s in segs]
+        pieces = z.split(sizes) if len(segs) > 1 else (z,)
+        gamma, beta = self.params.gamma[layer], self.params.beta[layer]
+        if self.one_slot:  # gamma = 1, beta = 0, never trained where a run has no norm
+            parts = [
+                p if s.kind is None else self._normalize(s, p, layer, mode, chunk)
+                for s, p in zip(segs, pieces, strict=True)
+            ]
+            out = torch.addcmul(beta, parts[0] if len(parts) == 1 else torch.cat(parts), gamma)
+        else:  # a run's gamma belongs to its own slot: scale only the normalized runs
+            parts = [
+                p
+                if s.kind is None
+                else torch.addcmul(b, self._normalize(s, p, layer, mode, chunk), g)
+                for s, p, g, b in zip(
+                    segs, pieces, gamma.split(sizes), beta.split(sizes), strict=True
+                )
+            ]
+            out = parts[0] if len(parts) == 1 else torch.cat(parts)
+        if self.noisy and mode == "train":
+            scale, shift = self._draw_noise(segs, z.shape[-1])
+            out = out * (1 + scale) + shift
+        return out
+
+    def _draw_noise(self, segs, width):
+        """Per-run random scale and shift (R, 1, F) for noisy BN, drawn from each run's own
+        stream and only where the run has a norm in this slot (zero elsewhere), so a run
+        draws the same noise alone or in any stack."""
+        normed = [s.kind is not None for s in segs for _ in range(s.lo, s.hi)]
+        zero = torch.zeros(1, width, dtype=torch.float64)
+        return (
+            torch.stack(
+                [
+                    torch.randn(1, width, generator=g, dtype=torch.float64) if on else zero
+                    for g, on in zip(self.noise_gens, normed, strict=True)
+                ]
+            ).to(self.device, self.dtype)
+            * self.noise
+            for _ in range(2)
+        )
+
+    def _activate(self, z):
+        if self.act == "relu":
+            return torch.relu(z)
+        if self.act == "tanh":
+            return torch.tanh(z)
+        if self.act == "sigmoid":
+            return torch.sigmoid(z)
+        return F.gelu(z)
+
+    def forward(self, x, mode="train", chunk=None, capture=False):
+        """x (R, N, D) -> logits (R, N, C); with capture also per-layer (pre, act)."""
+        p, L = self.params, self.L
+        chunk = chunk or x.shape[1]
+        h, seen = x, []
+        self._pending = []
+        for i in range(L):
+            self.check_cancel()
+            z = torch.baddbmm(p.b[i], h, p.W[i])  # (R, N, in) @ (R, in, out) + (R, 1, out)
+            if self.has_pre:
+                z = self._slot(self.pre_segs, z, i, mode, chunk)
+            a = self._activate(z)
+            h = self._slot(self.post_segs, a, i, mode, chunk) if self.has_post else a
+            if capture:
+                seen.append((z, a))
+        if p.W[L].shape[-1] < NARROW_OUT:  # few classes: (W^T h^T)^T is ~3x faster on CPU
+            logits = torch.baddbmm(p.b[L].mT, p.W[L].mT, h.mT).mT
+        else:
+            logits = torch.baddbmm(p.b[L], h, p.W[L])
+        return (logits, seen) if capture else logits
+
+    # -- training step --
+
+    def losses(self, x, y, mode="train", chunk=None):
+        """Per-run mean cross-entropy (R,) on x (R, N, D), y (R, N)."""
+        logits = self.forward(x, mode, chunk)
+        R, N, C = logits.shape
+        return (
+            F.cross_entropy(logits.reshape(R * N, C), y.reshape(-1), reduction="none")
+            .view(R, N)
+            .mean(1)
+        )
+
+    def backward(self, losses: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """Fill `self.grad` with d(sum of the kept runs' losses)/d parameters; returns it."""
+        total = losses.sum() if keep is None else torch.where(keep, losses, 0.0).sum()
+        grads = torch.autograd.grad(total, self.leaves, allow_unused=True, materialize_grads=True)
+        torch.cat([g.reshape(-1) for g in grads], out=self.grad)
+        if keep is not None:  # a dead run's NaNs stay in its own slice; its lr is 0 anyway
+            torch.nan_to_num_(self.grad, nan=0.0, posinf=0.0, neginf=0.0)
+        return self.grad
+
+    def step(self, grad: torch.Tensor) -> torch.Tensor:
+        """One SGD(+momentum) or Adam update of the flat parameters; returns the update."""
+        with torch.no_grad():
+            self.t += 1
+            if self.adam:
+                b1 = self.mom_el
+                self.buf.mul_(b1).add_((1 - b1) * grad)
+                self.buf2.mul_(ADAM_BETA2).addcmul_(grad, grad, value=1 - ADAM_BETA2)
+                bc1 = 1 - b1**self.t
+                bc2 = 1 - ADAM_BETA2**self.t
+                upd = self.lr_el / bc1 * self.buf / (self.buf2.sqrt() / math.sqrt(bc2) + ADAM_EPS)
+            elif self.plain_sgd:  # no momentum anywhere in the stack: skip the buffer
+                upd = self.lr_el * grad
+            else:
+                self.buf.mul_(self.mom_el).add_(grad)
+                upd = self.lr_el * self.buf
+            self.flat.sub_(upd)
+        return upd
+
+    def run_norms(self, flat: torch.Tensor) -> torch.Tensor:
+        """(R,) each run's Euclidean norm of `flat` (laid out like the parameters)."""
+        return torch.stack([t.flatten(1).square().sum(1) for t in self.views(flat)]).sum(0).sqrt()
+
+    def layer_norms(self, flat: torch.Tensor) -> torch.Tensor:
+        """(R, L) Frobenius norms of the hidden layers' weights in `flat`."""
+        return torch.stack([w.flatten(1).norm(dim=1) for w in self.split(flat).W[: self.L]], 1)
