@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bnlib import norms
+from bnlib.core import norms
 from bnlib.lab.modules import BatchRenorm1d
 
 
