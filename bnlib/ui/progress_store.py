@@ -98,10 +98,17 @@ export default function ({ data, setTriggerValue }) {
 
 _component = st.components.v2.component("bnlab_progress_store", js=_JS)
 
-# The component draws nothing; hiding its element container also removes the gap the
-# layout would leave between elements. Style-only st.html goes to Streamlit's event
+# The component draws nothing, but two boxes around it would still take a gap in the
+# page's column: its element container and the container the fragment wraps it in.
+# Both are hidden (the JS still runs). Style-only st.html goes to Streamlit's event
 # container, so the rule itself takes no room either.
-_HIDE = f"<style>.st-key-{WIDGET_KEY} {{ display: none; }}</style>"
+_HIDE = (
+    "<style>"
+    f".st-key-{WIDGET_KEY},"
+    " [data-testid='stLayoutWrapper']:has(> [data-testid='stVerticalBlock']"
+    f" > .st-key-{WIDGET_KEY}) {{ display: none; }}"
+    "</style>"
+)
 
 
 def _on_stored() -> None:
