@@ -88,5 +88,10 @@ def check_yourself(url_path: str, limit: int = 4) -> bool:
         if progress.mark_passed(url_path):
             st.rerun()  # so the sidebar, drawn before this page, shows the new mark
     else:
-        st.caption(f"{sum(results)} of {len(questions)} right so far.")
+        earlier = (
+            " You passed this block on an earlier visit; it stays passed."
+            if progress.status(url_path) == "passed"
+            else ""
+        )
+        st.caption(f"{sum(results)} of {len(questions)} right so far.{earlier}")
     return ok
