@@ -157,3 +157,27 @@ def test_blocked_storage_keeps_progress_for_the_session(app_server, page):
     assert_no_exception(page)
     assert page.get_by_text("BidiComponent Error").count() == 0
     assert STORAGE_KEY not in page.evaluate("() => Object.keys(window.localStorage)")
+
+
+def test_two_open_tabs_add_up_instead_of_overwriting(app_server, page):
+    """Tab A started before tab B visited a lesson; A's next write keeps B's lesson."""
+    page.set_default_timeout(SLOW_MS)
+    open_home(page, app_server, 0)  # tab A: a session that has read the (empty) copy
+    wait_stored(page, '"home"')
+    other = page.context.new_page()
+    other.set_default_timeout(SLOW_MS)
+    other.goto(f"{app_server}/{LESSON}")  # tab B
+    wait_stored(other, LESSON)
+    other.close()
+    # tab A moves on inside its own session, which has not heard of B's lesson
+    page.locator("[data-testid='stSidebarNav']").get_by_text(
+        page_by_url("gamma-beta").title
+    ).click()
+    page.wait_for_function(
+        f"() => ['{LESSON}', 'gamma-beta'].every(u => ({GET} || '').includes(u))"
+    )
+    # and A took B's lesson in: its sidebar counts both
+    page.locator("[data-testid='stSidebar']").get_by_text("2 of", exact=False).wait_for(
+        state="attached"
+    )
+    assert_no_exception(page)
