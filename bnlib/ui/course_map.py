@@ -41,11 +41,11 @@ def render_progress_sidebar() -> None:
     with st.expander(f"Your progress: {passed}/{total} passed", expanded=False):
         st.caption("✓ check passed · • visited · ○ not yet")
         st.markdown("  \n".join(_line(s) for s in progress.tracked()))
-        st.caption(f"{visited} of {total} pages visited in this session.")
+        st.caption(f"{visited} of {total} pages visited. Kept in this browser only.")
         st.button(
             "Reset progress",
             key="progress_reset",
             on_click=progress.reset,
             icon=":material/restart_alt:",
-            help="Forget which pages you visited and which checks you passed.",
+            help="Forget which pages you visited and which checks you passed, in this tab and in what this browser remembers.",
         )

@@ -1,16 +1,26 @@
-"""Per-browser-session progress: lessons visited, "check yourself" blocks passed.
+"""Learner progress: lessons visited, "check yourself" blocks passed.
 
-Kept in st.session_state, so it lasts as long as the browser tab's session and is
-shared by every page. bnlib.ui.course_map draws it; the sidebar offers a reset.
+The live copy is kept in st.session_state, shared by every page of a tab's session.
+bnlib.ui.progress_store copies it to the browser (localStorage) and back, so it
+survives a reload and a new tab; the functions here that carry no `st.` (parse_stored,
+merge, snapshot) are that copy's rules: what a stored value must look like, and how it
+joins the session's. bnlib.ui.course_map draws progress; the sidebar offers a reset.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterable
 
 import streamlit as st
 
 from bnlib.course.registry import PAGES, PageSpec
 
 _KEY = "_progress"
+_SYNCED = "_progress_synced"  # True once this session has taken in the browser's copy
+_REPLACE = "_progress_replace"  # True after a reset: the browser's copy is overwritten
+STORAGE_VERSION = 1
+MAX_STORED_CHARS = 20_000  # a full record is under 1,000; anything longer is not ours
 # Pages that count towards progress: the numbered lessons, the lab and the reference.
 EXTRA_TRACKED = ("training-lab", "reference")
 
@@ -89,8 +99,78 @@ ANSWER_FLAGS = (("cy_", "_done"), ("quiz_graded_", ""))
 
 
 def reset() -> None:
-    """Forget visits, passed blocks and which blocks were answered."""
+    """Forget visits, passed blocks and which blocks were answered, here and in the
+    browser's copy (written over on the next run, and not read back)."""
     st.session_state[_KEY] = {"visited": set(), "passed": set()}
+    st.session_state[_SYNCED] = True
+    st.session_state[_REPLACE] = True
     for key in list(st.session_state.keys()):
         if any(key.startswith(a) and key.endswith(b) for a, b in ANSWER_FLAGS):
             del st.session_state[key]
+
+
+# --- the browser's copy: pure rules, tested without a browser --------------------------
+def known_paths() -> frozenset[str]:
+    """Every url path the registry knows: the only names a stored record may hold."""
+    return frozenset(p.url_path for p in PAGES)
+
+
+def parse_stored(raw: object, known: Iterable[str]) -> tuple[set[str], set[str]] | None:
+    """Read what the browser kept: JSON text {"v": 1, "visited": [...], "passed": [...]}.
+
+    Returns (visited, passed) with names outside `known` dropped and every passed page
+    counted as visited, or None for anything that is not such a record (empty, too long,
+    not JSON, another version, another app's value under the same name).
+    """
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_STORED_CHARS:
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or record.get("v") != STORAGE_VERSION:
+        return None
+    lists = [record.get("visited", []), record.get("passed", [])]
+    if not all(isinstance(x, list) for x in lists):
+        return None
+    names = set(known)
+    visited, passed = ({u for u in x if isinstance(u, str) and u in names} for x in lists)
+    return visited | passed, passed
+
+
+def merge(state: dict[str, set[str]], raw: object, known: Iterable[str]) -> bool:
+    """Add a stored record to `state` ({"visited", "passed"} sets) in place.
+    A bad record changes nothing. True if `state` gained a page."""
+    record = parse_stored(raw, known)
+    if record is None:
+        return False
+    before = len(state["visited"]) + len(state["passed"])
+    state["visited"] |= record[0]
+    state["passed"] |= record[1]
+    return len(state["visited"]) + len(state["passed"]) != before
+
+
+def snapshot(state: dict[str, set[str]], synced: bool, replace: bool) -> dict:
+    """What the browser store is given: the progress to keep (sorted lists), whether the
+    session has read the browser's copy yet, whether to overwrite it (after a reset) or
+    first take in pages another tab added, and the names it may contain."""
+    return {
+        "v": STORAGE_VERSION,
+        "synced": synced,
+        "replace": replace,
+        "visited": sorted(state["visited"]),
+        "passed": sorted(state["passed"]),
+        "known": sorted(known_paths()),
+    }
+
+
+def merge_from_browser(raw: object) -> bool:
+    """Take in the browser's copy (for the store's callback); True if a page was added."""
+    st.session_state[_SYNCED] = True
+    return merge(_state(), raw, known_paths())
+
+
+def browser_snapshot() -> dict:
+    """snapshot() of this session; a pending overwrite after a reset is handed over once."""
+    replace = bool(st.session_state.pop(_REPLACE, False))
+    return snapshot(_state(), bool(st.session_state.get(_SYNCED, False)), replace)

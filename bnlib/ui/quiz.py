@@ -62,8 +62,8 @@ def feedback(q: Question, response) -> bool:
 def check_yourself(url_path: str, limit: int = 4) -> bool:
     """Render the lesson's questions (at most `limit`), each with its own Check button.
 
-    When every question is answered right the block counts as passed for this session
-    (shown in the sidebar and on the home map). Returns whether it is passed.
+    When every question is answered right the block counts as passed
+    (shown in the sidebar and on the home map, and kept by this browser). Returns whether it is passed.
     """
     questions = for_lesson(bank(), url_path)[:limit]
     if not questions:
@@ -81,9 +81,14 @@ def check_yourself(url_path: str, limit: int = 4) -> bool:
                 results.append(feedback(q, response))
     ok = len(results) == len(questions) and all(results)
     if ok:
-        st.caption(":material/verified: Block passed: progress saved for this session.")
+        st.caption(":material/verified: Block passed: your course map now shows it.")
         if progress.mark_passed(url_path):
             st.rerun()  # so the sidebar, drawn before this page, shows the new mark
     else:
-        st.caption(f"{sum(results)} of {len(questions)} right so far.")
+        earlier = (
+            " You passed this block on an earlier visit; it stays passed."
+            if progress.status(url_path) == "passed"
+            else ""
+        )
+        st.caption(f"{sum(results)} of {len(questions)} right so far.{earlier}")
     return ok
