@@ -80,7 +80,7 @@ def test_csv_upload_suite_while_another_session_is_served(app_server, browser):
             press_slider(other, "l7_shift", key_name=key)
             chart = changed(other, "l7_chart", chart)
             key = "ArrowLeft" if i % 4 == 3 else key  # stay inside the slider's range
-            up.locator("[data-testid='stFileUploaderFileName']").get_by_text(name).wait_for()
+            up.locator(".st-key-l9_upload").get_by_text(name, exact=False).first.wait_for()
             wait_idle(up, timeout=WAIT_S * 1000)
             assert_no_exception(up)
             if words:
