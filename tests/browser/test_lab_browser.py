@@ -43,7 +43,10 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page, server
     assert page.get_by_role("dialog").count() == 0
     train = page.locator(".st-key-lab_train button")
     train.wait_for()
-    page.locator(".st-key-a_lr").wait_for()
+    # the page's last element: once it is drawn every control above it is too (a full run
+    # caught the count while the page was still being drawn)
+    page.get_by_text("Pick a preset or your own settings", exact=False).wait_for()
+    wait_idle(page)
     visible = [c for c in page.locator(CONTROLS).all() if c.is_visible()]
     assert len(visible) == 6, [c.inner_text() for c in visible]  # the basic view
     open_advanced(page)
