@@ -8,6 +8,7 @@ import streamlit as st
 
 from bnlib.course.glossary import lookup
 from bnlib.course.guides import Guide, guide_for
+from bnlib.course.lesson_text import lesson_text
 from bnlib.course.registry import next_page, page_by_url, previous_page
 from bnlib.ui import level as lv
 from bnlib.ui import progress
@@ -60,6 +61,14 @@ def code_tabs(numpy_code: str, torch_code: str, keras_code: str | None = None) -
     for tab, code in zip(tabs, [numpy_code, torch_code, keras_code], strict=False):
         with tab:
             st.code(code.strip(), language="python")
+
+
+def prose(url_path: str, name: str, box=None) -> str:
+    """Write section `name` of the page's text (assets/lessons/<url_path>.md) at the
+    reader's level, into `box` (default: the page); returns the text written."""
+    text = lesson_text(url_path).get(name, lv.level())
+    (box or st).markdown(text)
+    return text
 
 
 def next_lesson(url_path: str) -> None:

@@ -46,6 +46,20 @@ def open_home(pg, base: str, visited: int) -> None:
     assert_no_exception(pg)
 
 
+def wait_main_text(pg, text: str) -> None:
+    """Wait for `text` in the main column; on a timeout say what the page and the
+    browser's copy showed instead (one CI run lost a Reset press: this tells why next time)."""
+    main = pg.locator("[data-testid='stMain']")
+    try:
+        main.get_by_text(text).wait_for()
+    except Exception as exc:
+        state = pg.locator("[data-testid='stApp']").get_attribute("data-test-script-state")
+        counts = [line for line in main.inner_text().splitlines() if "pages visited" in line]
+        raise AssertionError(
+            f"{text!r} not shown: script {state}, main says {counts}, stored {stored(pg)}"
+        ) from exc
+
+
 def stored(pg):
     text = pg.evaluate(f"() => {GET}")
     return None if text is None else json.loads(text)
@@ -86,10 +100,11 @@ def test_visit_survives_reload_and_new_tab_and_reset_clears_it(app_server, page)
     assert card_mark(tab, LESSON).endswith("visited")
     tab.close()  # an open tab keeps its own session's progress (see progress_store)
 
+    wait_idle(page)  # a learner presses on a page at rest
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("Your progress", exact=False).click()
     sidebar.get_by_role("button", name="Reset progress").click()
-    page.locator("[data-testid='stMain']").get_by_text(visited_line(0)).wait_for()
+    wait_main_text(page, visited_line(0))
     # the browser's copy loses the lesson too (the home page itself is not counted)
     page.wait_for_function(f"() => !({GET} || '').includes({json.dumps(LESSON)})")
     page.reload()
