@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from bnlib.data.paths import ASSETS
@@ -105,7 +105,7 @@ def parse(text: str, where: str = "<text>") -> dict[str, dict[str | None, str]]:
     return sections
 
 
-@lru_cache(maxsize=None)
+@cache
 def lesson_text(url_path: str) -> LessonText:
     """The parsed text of one page (read once per process)."""
     path = LESSONS_DIR / f"{url_path}.md"
