@@ -29,7 +29,7 @@ from bnlib.core._checks import (
     real_number,
     too_large,
 )
-from bnlib.core.batchnorm import _bcast, _count, _dot_c, _require_batch, _sum_c, reduce_axes
+from bnlib.core.functional import _bcast, _count, _dot_c, _require_batch, _sum_c, reduce_axes
 
 __all__ = ["BatchRenorm", "OnlineNorm", "group_norm", "instance_norm", "layer_norm"]
 
