@@ -237,19 +237,22 @@ def settings_for_dataclass(
     labels: Mapping[str, str] | None = None,
     only: Iterable[str] | None = None,
     base=None,
+    helps: Mapping[str, str] | None = None,
 ) -> tuple[Setting, ...]:
     """Settings for the fields of a config dataclass (for example the lab's TrainConfig),
     so a whole configuration can travel in a link. Each field becomes the setting
     `prefix + name` with the field's default (or its value in `base`, an instance of
     cls): bool -> bool, int/float -> int/float within `bounds[name]` (unbounded if
     absent), or a choice among `choices[name]` when given (str fields need one).
-    `only` limits the fields. Returns them unregistered; pass them to register().
+    `only` limits the fields; `helps` gives tooltips by field name. Returns them
+    unregistered; pass them to register().
     """
     import dataclasses
 
     bounds = bounds or {}
     choices = choices or {}
     labels = labels or {}
+    helps = helps or {}
     keep = set(only) if only is not None else None
     out = []
     for f in dataclasses.fields(cls):
@@ -257,7 +260,7 @@ def settings_for_dataclass(
             continue
         default = getattr(base, f.name) if base is not None else f.default
         lo, hi = bounds.get(f.name, (None, None))
-        common = dict(label=labels.get(f.name, f.name.replace("_", " ")))
+        common = dict(label=labels.get(f.name, f.name.replace("_", " ")), help=helps.get(f.name))
         if isinstance(default, bool):
             s = Setting(prefix + f.name, "bool", default, **common)
         elif isinstance(default, (str, int, float)) and f.name in choices:

@@ -19,50 +19,6 @@ from pathlib import Path
 from bnlib.lab import config as C
 from bnlib.lab.config import PRESETS, TrainConfig, validate
 
-HELP = {
-    "dataset": "data set: %(choices)s (default %(default)s)",
-    "n_samples": "points in a synthetic 2-D set (default %(default)s)",
-    "val_fraction": "share of the data held out for validation (default %(default)s)",
-    "standardize": "scale inputs to zero mean and unit variance (default %(default)s)",
-    "data_seed": "seed of the train/validation split and synthetic data (default %(default)s)",
-    "depth": f"hidden layers, {C.MIN_DEPTH}..{C.MAX_DEPTH} (default %(default)s)",
-    "width": f"units per hidden layer, up to {C.MAX_WIDTH} (default %(default)s)",
-    "activation": "nonlinearity: %(choices)s (default %(default)s)",
-    "init": "weight initialization: %(choices)s (default %(default)s)",
-    "init_std": "std of the small_gaussian init (default %(default)s)",
-    "norm": "normalization of every config unless --norms is given: %(choices)s (default %(default)s)",
-    "bias_before_norm": "keep the Linear bias in front of a norm (default %(default)s)",
-    "groups": "group norm: groups per layer, must divide width (default %(default)s)",
-    "bn_momentum": "running-statistics momentum, PyTorch convention (default %(default)s)",
-    "eps": "added to the variance inside every norm (default %(default)s)",
-    "renorm_rmax": "batch renorm: clip for r (default %(default)s)",
-    "renorm_dmax": "batch renorm: clip for d (default %(default)s)",
-    "norm_noise": "std of random per-unit scale and shift after each norm (default %(default)s)",
-    "optimizer": "optimizer: %(choices)s (default %(default)s)",
-    "lr": f"learning rate, {C.MIN_LR:g}..{C.MAX_LR:g} (default %(default)s)",
-    "momentum": "SGD momentum, or Adam's beta1 (default %(default)s)",
-    "batch_size": f"samples per step, 2..{C.MAX_BATCH} (default %(default)s)",
-    "batching": "random, or one_class (every batch holds one class) (default %(default)s)",
-    "epochs": "passes over the training data (default %(default)s)",
-    "steps": f"exact number of steps, up to {C.MAX_STEPS}; overrides --epochs (default: unset)",
-    "seed": "weights and batch order; ignored when --seeds is given (default %(default)s)",
-    "device": "auto, cpu, cuda or mps; missing devices fall back to cpu (default %(default)s)",
-    "dtype": "float32 or float64 (default %(default)s)",
-    "eval_every": "validate every k steps; 0 = once per epoch (default %(default)s)",
-    "diag_every": "layer diagnostics every k steps; 0 = about 30 per run (default %(default)s)",
-    "watch_unit": "unit whose percentile band is tracked in each layer (default %(default)s)",
-}
-CHOICES = {
-    "dataset": C.DATASETS,
-    "activation": C.ACTIVATIONS,
-    "init": C.INITS,
-    "norm": C.NORMS,
-    "optimizer": C.OPTIMIZERS,
-    "device": C.DEVICES,
-    "dtype": C.DTYPES,
-    "batching": C.BATCHINGS,
-}
-
 
 def _bool(text: str) -> bool:
     if text.lower() in ("1", "true", "yes", "on"):
@@ -121,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
         flag = "--" + f.name.replace("_", "-")
         # default=None tells "not given" apart; the help shows TrainConfig's real default.
         shown = str(getattr(TrainConfig(), f.name)).replace("%", "%%")
-        kw = {"help": HELP[f.name].replace("%(default)s", shown), "default": None}
-        if f.name in CHOICES:
-            kw["choices"] = CHOICES[f.name]
+        shown = "unset" if f.default is None else shown
+        kw = {"help": f"{C.field_help(f.name)} (default: {shown})", "default": None}
+        if f.metadata["choices"]:
+            kw["choices"] = f.metadata["choices"]
         if f.type in ("bool", bool):
             kw["type"], kw["metavar"] = _bool, "BOOL"
         elif f.type in ("int", int, "int | None"):

@@ -61,24 +61,6 @@ CHOICE_LABELS = {
     "dataset": DATASET_LABELS,
     "device": DEVICE_LABELS,
 }
-# Readable names of the fields a learner can set (the lab page's labels).
-FIELD_LABELS = {
-    "dataset": "Data",
-    "depth": "Hidden layers",
-    "width": "Units per layer",
-    "activation": "Activation",
-    "init": "Weight init",
-    "init_std": "Small-Gaussian std",
-    "norm": "Normalization",
-    "bias_before_norm": "Keep bias before the norm",
-    "optimizer": "Optimizer",
-    "lr": "Learning rate",
-    "batch_size": "Batch size",
-    "epochs": "Epochs",
-    "steps": "Steps (0 = use epochs)",
-    "standardize": "Standardize inputs",
-    "device": "Device",
-}
 
 
 def choice_label(field: str, value) -> str:
@@ -107,46 +89,125 @@ DIAG_POINTS = 30  # diagnostics per run when diag_every is 0
 PROBE_SAMPLES = 256  # validation samples they look at
 
 
+def spec(
+    default,
+    help: str,
+    label: str | None = None,
+    choices: tuple | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    hint: str = "",
+):
+    """A TrainConfig field with everything said about it once: `help` (the CLI's help and
+    the lab's tooltip), `label` (the lab page's name for it; None: not on the page),
+    `choices` or the bounds `lo`..`hi` (checked by validate, offered by the CLI and the
+    page) and `hint` (added to validate's message when a value is out of bounds)."""
+    meta = {"help": help, "label": label, "choices": choices, "lo": lo, "hi": hi, "hint": hint}
+    return dataclasses.field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     # data
-    dataset: str = "digits"  # one of DATASETS; digits = the 8x8 set shipped in assets/
-    n_samples: int = 2000  # size of a synthetic 2-D set (ignored for digits/mnist)
-    val_fraction: float = 0.2  # share held out for validation
-    standardize: bool = True  # scale inputs to zero mean, unit variance (train statistics)
-    data_seed: int = 0  # fixes the split and synthetic data, shared by every run
+    dataset: str = spec(
+        "digits", "data set; digits = the 8x8 set shipped in assets/", "Data", DATASETS
+    )
+    n_samples: int = spec(2000, "points in a synthetic 2-D set", lo=20, hi=20_000)
+    val_fraction: float = spec(0.2, "share of the data held out for validation", lo=0.05, hi=0.5)
+    standardize: bool = spec(
+        True, "scale inputs to zero mean and unit variance (train statistics)", "Standardize inputs"
+    )
+    data_seed: int = spec(
+        0, "seed of the train/validation split and synthetic data", lo=0, hi=2**31 - 1
+    )
     # model: an MLP with `depth` hidden layers of `width` units
-    depth: int = 3  # hidden layers, MIN_DEPTH..MAX_DEPTH
-    width: int = 100  # units per hidden layer, up to MAX_WIDTH
-    activation: str = "relu"  # one of ACTIVATIONS
-    init: str = "default"  # one of INITS
-    init_std: float = 0.01  # std of the "small_gaussian" init
-    norm: str = "none"  # one of NORMS
-    bias_before_norm: bool = False  # keep the Linear bias in front of a norm (it is redundant)
-    groups: int = 4  # group norm: groups per layer (must divide width)
-    bn_momentum: float = 0.1  # running-statistics momentum, PyTorch's convention
-    eps: float = 1e-5  # added to the variance in every norm
-    renorm_rmax: float = 3.0  # batch renorm: clip for r = sigma_B / sigma
-    renorm_dmax: float = 5.0  # batch renorm: clip for d = (mu_B - mu) / sigma
-    norm_noise: float = 0.0  # std of random per-unit scale/shift after the norm (noisy BN)
+    depth: int = spec(
+        3, "hidden layers", "Hidden layers", lo=MIN_DEPTH, hi=MAX_DEPTH,
+        hint=" Deeper nets are not allowed here.",
+    )  # fmt: skip
+    width: int = spec(100, "units per hidden layer", "Units per layer", lo=1, hi=MAX_WIDTH)
+    activation: str = spec("relu", "nonlinearity", "Activation", ACTIVATIONS)
+    init: str = spec("default", "weight initialization", "Weight init", INITS)
+    init_std: float = spec(
+        0.01, "std of the small_gaussian init", "Small-Gaussian std", lo=1e-6, hi=10.0
+    )
+    norm: str = spec(
+        "none", "normalization after (or before) each hidden layer", "Normalization", NORMS
+    )
+    bias_before_norm: bool = spec(
+        False,
+        "keep the Linear bias in front of a norm (it is redundant)",
+        "Keep bias before the norm",
+    )
+    groups: int = spec(4, "group norm: groups per layer, must divide width", lo=1, hi=MAX_WIDTH)
+    bn_momentum: float = spec(
+        0.1, "running-statistics momentum, PyTorch's convention", lo=0.0, hi=1.0,
+        hint=" PyTorch's default is 0.1.",
+    )  # fmt: skip
+    eps: float = spec(1e-5, "added to the variance inside every norm", lo=1e-12, hi=1.0)
+    renorm_rmax: float = spec(3.0, "batch renorm: clip for r = sigma_B / sigma", lo=1.0, hi=100.0)
+    renorm_dmax: float = spec(
+        5.0, "batch renorm: clip for d = (mu_B - mu) / sigma", lo=0.0, hi=100.0
+    )
+    norm_noise: float = spec(
+        0.0, "std of random per-unit scale and shift after each norm (noisy BN)", lo=0.0, hi=10.0
+    )
     # optimization
-    optimizer: str = "sgd"  # one of OPTIMIZERS
-    lr: float = 0.1  # learning rate, MIN_LR..MAX_LR
-    momentum: float = 0.9  # used by "momentum" (SGD) and as Adam's beta1
-    batch_size: int = 60  # samples per step (the last ragged batch of an epoch is dropped)
-    batching: str = "random"  # "random" mixes classes; "one_class": every batch one class
-    epochs: int = 20  # passes over the training set, unless `steps` is set
-    steps: int | None = None  # exact number of steps; overrides epochs
+    optimizer: str = spec("sgd", "optimizer", "Optimizer", OPTIMIZERS)
+    lr: float = spec(
+        0.1, "learning rate", "Learning rate", lo=MIN_LR, hi=MAX_LR,
+        hint=" Use the log slider range 1e-4 to 10.",
+    )  # fmt: skip
+    momentum: float = spec(0.9, "SGD momentum, or Adam's beta1", lo=0.0, hi=0.999)
+    batch_size: int = spec(
+        60, "samples per step (the last ragged batch of an epoch is dropped)", "Batch size",
+        lo=2, hi=MAX_BATCH, hint=" Batch norm needs at least 2 samples.",
+    )  # fmt: skip
+    batching: str = spec(
+        "random", "random mixes classes; one_class: every batch holds one class", None, BATCHINGS
+    )
+    epochs: int = spec(
+        20, "passes over the training data, unless steps is set", "Epochs", lo=1, hi=MAX_EPOCHS
+    )
+    steps: int | None = spec(
+        None,
+        "exact number of steps; overrides epochs",
+        "Steps (0 = use epochs)",
+        lo=1,
+        hi=MAX_STEPS,
+    )
     # run
-    seed: int = 0  # initial weights and batch order
-    device: str = "auto"  # auto picks cuda, then mps, then cpu
-    dtype: str = "float32"  # float64 for exact comparisons in tests
-    eval_every: int = 0  # validation every k steps; 0 = once per epoch
-    diag_every: int = 0  # layer diagnostics every k steps; 0 = about DIAG_POINTS per run (5+ apart)
-    watch_unit: int = 0  # the unit whose percentile band is tracked in every layer
+    seed: int = spec(0, "initial weights and batch order", lo=0, hi=2**31 - 1)
+    device: str = spec(
+        "auto", "auto picks cuda, then mps, then cpu; a missing device falls back to cpu",
+        "Device", DEVICES,
+    )  # fmt: skip
+    dtype: str = spec("float32", "float64 for exact comparisons", None, DTYPES)
+    eval_every: int = spec(0, "validate every k steps; 0 = once per epoch", lo=0)
+    diag_every: int = spec(
+        0, f"layer diagnostics every k steps; 0 = about {DIAG_POINTS} per run (5+ apart)", lo=0
+    )
+    watch_unit: int = spec(0, "the unit whose percentile band is tracked in every layer", lo=0)
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+# Readable names of the fields a learner can set (the lab page's labels).
+FIELD_LABELS = {n: f.metadata["label"] for n, f in FIELDS.items() if f.metadata["label"]}
+
+
+def field_help(name: str) -> str:
+    """The help of one field, with its choices or bounds: the CLI's text and the page's."""
+    m = FIELDS[name].metadata
+    extra = ""
+    if m["choices"]:
+        extra = f" ({', '.join(map(str, m['choices']))})"
+    elif m["lo"] is not None:
+        hi = "" if m["hi"] is None else f"{m['hi']:g}"
+        extra = f" ({m['lo']:g}..{hi})" if hi else f" (>= {m['lo']:g})"
+    return m["help"] + extra
 
 
 def _choice(name: str, value, allowed) -> None:
@@ -172,39 +233,21 @@ def _float_in(name: str, value, lo: float, hi: float, hint: str = "") -> None:
 
 
 def validate(cfg: TrainConfig) -> TrainConfig:
-    """Check every field; raise ValueError saying what is wrong and how to fix it."""
+    """Check every field against its spec, then the rules between fields; raise ValueError
+    saying what is wrong and how to fix it."""
     if not isinstance(cfg, TrainConfig):
         raise ValueError(f"expected a TrainConfig, got {type(cfg).__name__}.")
-    _choice("dataset", cfg.dataset, DATASETS)
-    _choice("activation", cfg.activation, ACTIVATIONS)
-    _choice("init", cfg.init, INITS)
-    _choice("norm", cfg.norm, NORMS)
-    _choice("optimizer", cfg.optimizer, OPTIMIZERS)
-    _choice("device", cfg.device, DEVICES)
-    _choice("dtype", cfg.dtype, DTYPES)
-    _choice("batching", cfg.batching, BATCHINGS)
-    _int_in("depth", cfg.depth, MIN_DEPTH, MAX_DEPTH, " Deeper nets are not allowed here.")
-    _int_in("width", cfg.width, 1, MAX_WIDTH)
-    _int_in("batch_size", cfg.batch_size, 2, MAX_BATCH, " Batch norm needs at least 2 samples.")
-    _int_in("epochs", cfg.epochs, 1, MAX_EPOCHS)
-    if cfg.steps is not None:
-        _int_in("steps", cfg.steps, 1, MAX_STEPS)
-    _int_in("n_samples", cfg.n_samples, 20, 20_000)
-    _int_in("groups", cfg.groups, 1, MAX_WIDTH)
-    _int_in("seed", cfg.seed, 0, 2**31 - 1)
-    _int_in("data_seed", cfg.data_seed, 0, 2**31 - 1)
-    _int_in("eval_every", cfg.eval_every, 0, None)
-    _int_in("diag_every", cfg.diag_every, 0, None)
+    for name, f in FIELDS.items():
+        m, value = f.metadata, getattr(cfg, name)
+        if m["choices"]:
+            _choice(name, value, m["choices"])
+        elif m["lo"] is None or (value is None and f.default is None):
+            continue  # flags, and an optional field left unset
+        elif f.type in ("float", float):
+            _float_in(name, value, m["lo"], m["hi"], m["hint"])
+        else:
+            _int_in(name, value, int(m["lo"]), m["hi"], m["hint"])
     _int_in("watch_unit", cfg.watch_unit, 0, cfg.width - 1, " Pick a unit inside the layer.")
-    _float_in("lr", cfg.lr, MIN_LR, MAX_LR, " Use the log slider range 1e-4 to 10.")
-    _float_in("val_fraction", cfg.val_fraction, 0.05, 0.5)
-    _float_in("init_std", cfg.init_std, 1e-6, 10.0)
-    _float_in("momentum", cfg.momentum, 0.0, 0.999)
-    _float_in("bn_momentum", cfg.bn_momentum, 0.0, 1.0, " PyTorch's default is 0.1.")
-    _float_in("eps", cfg.eps, 1e-12, 1.0)
-    _float_in("renorm_rmax", cfg.renorm_rmax, 1.0, 100.0)
-    _float_in("renorm_dmax", cfg.renorm_dmax, 0.0, 100.0)
-    _float_in("norm_noise", cfg.norm_noise, 0.0, 10.0)
     if cfg.norm == "group" and cfg.width % cfg.groups:
         raise ValueError(
             f"group norm needs groups to divide width: {cfg.width} units cannot be split into "

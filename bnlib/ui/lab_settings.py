@@ -42,20 +42,20 @@ FIELDS = {
     )
 }
 BASIC = ("norm", "depth", "lr", "batch_size")  # the lab's first row; the rest is "Advanced"
-# the option lists are config.py's allowed values; the numeric grids stay inside its limits
+# the option lists are TrainConfig's allowed values (its field specs); the numeric grids
+# stay inside its bounds (tests/unit/test_lab_config.py checks that)
 CHOICES = {
-    "dataset": C.DATASETS,
+    **{f: C.FIELDS[f].metadata["choices"] for f in FIELDS if C.FIELDS[f].metadata["choices"]},
     "width": (8, 16, 32, 64, 100, 128, 256, C.MAX_WIDTH),
-    "activation": C.ACTIVATIONS,
-    "init": C.INITS,
     "init_std": (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3),
-    "norm": C.NORMS,
-    "optimizer": C.OPTIMIZERS,
     "lr": LR_GRID,
     "batch_size": (2, 4, 8, 16, 32, 60, 64, 128, 256),
-    "device": C.DEVICES,
 }
-BOUNDS = {"depth": (C.MIN_DEPTH, C.MAX_DEPTH), "epochs": (1, C.MAX_EPOCHS)}
+BOUNDS = {
+    f: (m["lo"], m["hi"])
+    for f in FIELDS
+    if f not in CHOICES and (m := C.FIELDS[f].metadata)["lo"] is not None
+}
 # The URL carries the option ids; the widgets show these names (one source: config.py).
 LABELS = {**C.CHOICE_LABELS, "unlinked": {f: label for f, (label, _) in FIELDS.items()}}
 
@@ -73,6 +73,7 @@ def _column(col: str) -> dict[str, Setting]:
         labels={f: f"{label} ({col})" for f, (label, _) in FIELDS.items()},
         only=[f for f in FIELDS if f != "steps"],
         base=base,
+        helps={f: C.field_help(f) for f in FIELDS},
     )
     out = {s.key[len(prefix) :]: s for s in made}
     # steps is optional in TrainConfig (None = use epochs); the page shows None as 0
@@ -84,6 +85,7 @@ def _column(col: str) -> dict[str, Setting]:
         min=0,
         max=C.MAX_STEPS,
         step=1,
+        help=C.field_help("steps"),
     )
     return {f: out[f] for f in FIELDS}
 

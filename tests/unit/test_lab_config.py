@@ -67,3 +67,42 @@ def test_presets_are_small_overrides_that_validate():
 def test_total_steps():
     assert C.total_steps(TrainConfig(steps=7)) == 7
     assert C.total_steps(TrainConfig(epochs=2, batch_size=60), n_train=1437) == 2 * 23
+
+
+# --- the field specs: each field described once, used by validate, the CLI and the page
+
+
+def test_every_field_has_help_and_the_page_fields_have_labels():
+    from bnlib.lab.config import FIELD_LABELS, FIELDS, field_help
+    from bnlib.ui.lab_settings import FIELDS as PAGE_FIELDS
+
+    for name in FIELDS:
+        assert len(field_help(name)) > 10, name
+    assert set(PAGE_FIELDS) <= set(FIELD_LABELS)
+
+
+def test_validate_enforces_each_fields_spec():
+    from bnlib.lab.config import FIELDS
+
+    for name, f in FIELDS.items():
+        m = f.metadata
+        if m["choices"]:
+            bad = "no-such-choice"
+        elif m["lo"] is not None:
+            bad = (m["lo"] - 1) if f.type != "float" else m["lo"] - abs(m["lo"]) - 1.0
+        else:
+            continue
+        with pytest.raises(ValueError, match=name):
+            validate(TrainConfig().replace(**{name: bad}))
+
+
+def test_the_lab_grids_stay_inside_the_specs():
+    from bnlib.lab.config import FIELDS
+    from bnlib.ui.lab_settings import CHOICES
+
+    for name, grid in CHOICES.items():
+        m = FIELDS[name].metadata
+        if m["choices"]:
+            assert tuple(grid) == tuple(m["choices"]), name
+        else:
+            assert all(m["lo"] <= v <= m["hi"] for v in grid), name
