@@ -17,14 +17,26 @@ st.set_page_config(
 
 sections: dict[str, list] = {}
 for spec in available_pages():
+    home = spec.url_path == "home"
     page = st.Page(
         spec.path,
         title=spec.title,
         icon=spec.icon,
-        url_path=spec.url_path,
-        default=spec.url_path == "home",
+        # the home page is served at "/"; its own path name must differ from "home" so
+        # that /home can be the hidden page below that sends a visitor to "/"
+        url_path="welcome" if home else spec.url_path,
+        default=home,
     )
     sections.setdefault(spec.section, []).append(page)
+    if home:
+        sections[spec.section].append(
+            st.Page(
+                lambda home_page=page: st.switch_page(home_page),
+                title=spec.title,
+                url_path="home",
+                visibility="hidden",
+            )
+        )
 
 # expanded: every page one click away (collapsed, six hid behind "View more")
 nav = st.navigation({name: sections[name] for name in SECTIONS if name in sections}, expanded=True)

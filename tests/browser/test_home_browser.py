@@ -56,3 +56,16 @@ def test_the_level_travels_in_the_link_a_lesson_offers(app_server, page):
     finally:
         fresh.close()
     assert_no_exception(page)
+
+
+def test_home_has_a_name_too(app_server, page):
+    """/home (what people type) opens the home page at "/", with no "Page not found"."""
+    page.goto(app_server + "/home")
+    page.get_by_text("Try it: eight samples").wait_for()
+    wait_idle(page)
+    page.wait_for_url(app_server + "/")
+    assert page.get_by_text("Page not found").count() == 0
+    assert_no_exception(page)
+    # the hidden page is not listed: one "Welcome" entry in the navigation
+    nav = page.locator("[data-testid='stSidebarNav']")
+    assert nav.get_by_text("Welcome", exact=True).count() == 1
