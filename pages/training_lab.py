@@ -11,7 +11,7 @@ from bnlib.lab import config as C
 from bnlib.lab.engine import resolve_device
 from bnlib.lab.export import to_csv, to_json
 from bnlib.lab.jobs import ORPHAN_GRACE_S, Job, cap_torch_threads, server_queue
-from bnlib.lab.report import progress_line
+from bnlib.lab.report import lower_first, progress_line
 from bnlib.ui import lab_session, lab_view
 from bnlib.ui import lab_settings as LS
 from bnlib.ui.lab_settings import COLS, SEED0, SEEDS
@@ -52,11 +52,13 @@ def _stop() -> None:
 
 
 st.title("Training lab")
+norm_a, norm_b = (LS.column_values(st.session_state, c)["norm"] for c in COLS)
 st.markdown(
-    "Two copies of the same network learn the same digits at the same time: **A** without "
-    "batch normalization, **B** with it (change either below). Each is trained with several "
-    "seeds so you can tell a real effect from luck: lines are the mean over seeds, the shaded "
-    "band spans the best and worst seed."
+    "Two copies of a network learn the same data at the same time: **A** with "
+    f"*{lower_first(C.choice_label('norm', norm_a))}*, **B** with "
+    f"*{lower_first(C.choice_label('norm', norm_b))}* "
+    "(change either below). Each is trained with several seeds so you can tell a real effect "
+    "from luck: lines are the mean over seeds, the shaded band spans the best and worst seed."
 )
 lab_view.settings()
 job = st.session_state.get("lab_job")

@@ -67,7 +67,7 @@ def progress_line(p: Progress, res: Comparison, running: bool) -> str:
 # --- what to notice ---------------------------------------------------------------------------
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     """ "No normalization" -> "no normalization"; "BN before ..." keeps its capitals."""
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
@@ -80,8 +80,8 @@ def _names(a: TrainConfig, b: TrainConfig) -> tuple[str, str] | None:
         return None
     f = "norm" if "norm" in fields else fields[0]
     if f == "norm":
-        return tuple(f"with {_lower_first(NORM_LABELS[c.norm])}" for c in (a, b))
-    what = _lower_first(FIELD_LABELS[f].split(" (")[0])
+        return tuple(f"with {lower_first(NORM_LABELS[c.norm])}" for c in (a, b))
+    what = lower_first(FIELD_LABELS[f].split(" (")[0])
     return tuple(f"with {what} {choice_label(f, getattr(c, f))}" for c in (a, b))
 
 

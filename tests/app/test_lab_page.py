@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bnlib.lab.config import PRESETS, TrainConfig
-from bnlib.lab.report import what_to_notice
+from bnlib.lab.config import PRESETS, TrainConfig, choice_label
+from bnlib.lab.report import lower_first, what_to_notice
 from tests.support.gates import WAIT_S
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -42,6 +42,10 @@ def test_every_preset_applies(name):
     a, b = PRESETS[name].configs()
     assert at.selectbox(key="a_activation").value == a.activation
     assert at.session_state["a_batch_size"] == a.batch_size
+    # the introduction names the two normalizations this preset compares
+    intro = at.markdown[0].value
+    for col, cfg in (("A", a), ("B", b)):
+        assert f"**{col}** with *{lower_first(choice_label('norm', cfg.norm))}*" in intro
 
 
 def test_linked_fields_follow_a_and_can_be_unlinked():
