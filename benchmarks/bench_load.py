@@ -39,8 +39,6 @@ sys.path.insert(0, str(ROOT))
 
 from deploy_helpers import (  # noqa: E402
     ARM_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     IDLE_APP,
     SETTLED_JS,
     SLIDER,
@@ -55,6 +53,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError  # noqa:
 from playwright.async_api import async_playwright  # noqa: E402
 
 from bnlib.course.registry import available_pages  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PROBE_APP = ROOT / "benchmarks" / "load_probe_app.py"
 OUT = ROOT / "benchmarks" / "out" / "bench_load.json"
