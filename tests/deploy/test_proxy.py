@@ -8,8 +8,11 @@ skipping.
 
 from __future__ import annotations
 
+import http.server
+import json
 import re
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -268,3 +271,62 @@ def test_browser_session_through_the_proxy_moves_a_slider(cluster, browser):
     browser_routes = {r: ups for r, ups in routes.items() if len(r) == 32}
     assert browser_routes, "the browser never sent its bnlab_route cookie"
     assert all(len(ups) == 1 for ups in browser_routes.values()), browser_routes
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """An upstream that answers every request with the headers it received, as JSON."""
+
+    def _answer(self) -> None:
+        body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def echo_behind_nginx(tmp_path) -> Iterator[Nginx]:
+    """The repository's nginx config in front of the echo upstream."""
+    require("nginx", nginx_binary() is not None, "BNLAB_REQUIRE_NGINX", "nginx proxy tests")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    nginx = write_nginx(nginx_binary(), tmp_path / "nginx", [server.server_address[1]])
+    nginx.proc = subprocess.Popen(
+        nginx.cmd(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                http_get(nginx.url + "/")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield nginx
+    finally:
+        stop(nginx.proc)
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/static/js/main.js", "/_stcore/upload_file/x", "/_stcore/stream"]
+)
+def test_every_location_forwards_the_visitors_host_and_address(echo_behind_nginx, path):
+    """The app sees the address and host the visitor used, behind any location: a
+    location with its own proxy_set_header once silently dropped the server's."""
+    host = f"127.0.0.1:{echo_behind_nginx.port}"
+    request = urllib.request.Request(echo_behind_nginx.url + path, headers={"Host": host})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        seen = json.loads(resp.read())
+    assert seen.get("host") == host, seen
+    assert seen.get("x-real-ip") == "127.0.0.1", seen
+    assert seen.get("x-forwarded-for") == "127.0.0.1", seen
+    assert seen.get("x-forwarded-proto") == "http", seen
