@@ -13,9 +13,8 @@ own, naming the section and, optionally, the expertise level it is written for:
     <!-- intro: expert -->
     The same point with the derivation and the paper's details.
 
-A reader gets the variant for their level, else the next more detailed one (beginner ->
-intermediate -> expert), else the section's plain text: the same rule as
-bnlib.ui.level.explain. Text before the first marker is ignored (a note for writers).
+A reader gets the variant for their level, else the section's plain text, else the next
+more detailed variant (beginner -> intermediate -> expert), else any. Text before the first marker is ignored (a note for writers).
 Markdown and $...$ / $$...$$ formulas render as in st.markdown. Pure python.
 """
 
@@ -52,11 +51,13 @@ class LessonText:
             )
         if level not in LEVELS:
             raise LessonTextError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-        for lv in LEVELS[LEVELS.index(level) :]:
-            if lv in variants:
-                return variants[lv]
+        if level in variants:
+            return variants[level]
         if None in variants:
             return variants[None]
+        for lv in LEVELS[LEVELS.index(level) :]:  # the next more detailed variant
+            if lv in variants:
+                return variants[lv]
         return next(variants[lv] for lv in LEVELS[::-1] if lv in variants)
 
     def levelled(self) -> list[str]:

@@ -27,9 +27,13 @@ def test_sections_and_level_fallback():
 
     t = LessonText(LESSONS_DIR / "x.md", sections)
     assert t.get("intro", "beginner") == "Simple text."
-    assert t.get("intro", "intermediate") == "Expert text."  # the next more detailed one
+    assert t.get("intro", "intermediate") == "Plain text."  # no variant of its own: the plain one
     assert t.get("intro", "expert") == "Expert text."
-    assert t.get("only-expert", "beginner") == "Deep text."
+    assert t.get("only-expert", "beginner") == "Deep text."  # nothing else: the more detailed
+    no_plain = LessonText(
+        LESSONS_DIR / "x.md", parse("<!-- a: beginner -->\nB\n<!-- a: expert -->\nE")
+    )
+    assert no_plain.get("a", "intermediate") == "E"
     assert t.levelled() == ["intro", "only-expert"]
 
 
