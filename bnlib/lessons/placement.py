@@ -18,8 +18,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnlib.core.batchnorm import backward, forward
+from bnlib.settings import Setting, register
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
+
+# The lesson page's shareable settings (widget keys and URL parameters).
+ACT = Setting("l7_act", "choice", "tanh", "Activation", choices=ACTIVATIONS)
+SCALE = Setting(
+    "l7_scale",
+    "choice",
+    2.0,
+    "Weight scale (times He initialization)",
+    choices=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
+)
+SHIFT = Setting("l7_shift", "float", 0.0, "Bias offset", min=-3.0, max=3.0, step=0.5)
+BATCH = Setting("l7_batch", "choice", 64, "Batch size", choices=(16, 32, 64, 128, 256))
+SEED = Setting("l7_seed", "int", 0, "Seed", min=0, max=1_000_000)
+BIAS = Setting("l7_bias", "float", 5.0, "Size of the bias before BN", min=0.0, max=20.0, step=1.0)
+SETTINGS = register(ACT, SCALE, SHIFT, BATCH, SEED, BIAS)
+
+
+def sample_digits(x: np.ndarray, batch: int, seed: int) -> np.ndarray:
+    """`batch` rows of the digits x (N, 64), drawn without replacement, pixels 0..16 -> 0..1."""
+    rows = np.random.default_rng(seed).choice(len(x), size=batch, replace=False)
+    return x[rows] / 16.0  # pixels 0..16 -> 0..1, as one would feed them
 
 
 def activate(u: np.ndarray, act: str) -> np.ndarray:
@@ -176,4 +198,35 @@ PLACEMENT_TABLE: tuple[dict[str, str], ...] = (
         "Statistics": "per token, over the features",
         "Remarks": "sequence lengths and padding make batch statistics awkward",
     },
+)
+
+
+# The page's code tabs: NumPy (bnlib), PyTorch, Keras.
+CODE = (
+    """
+import numpy as np
+from bnlib.core.batchnorm import forward
+
+z = x @ W                      # (N, D): no bias, BN's beta plays that role
+y, cache = forward(z, gamma, beta)
+a = np.tanh(y)                 # BN before the activation
+""",
+    """
+import torch.nn as nn
+
+block = nn.Sequential(
+    nn.Linear(64, 100, bias=False),   # the bias would cancel anyway
+    nn.BatchNorm1d(100),
+    nn.Tanh(),
+)
+""",
+    """
+from keras import layers, Sequential
+
+block = Sequential([
+    layers.Dense(100, use_bias=False),
+    layers.BatchNormalization(),
+    layers.Activation("tanh"),
+])
+""",
 )

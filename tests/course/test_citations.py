@@ -1,5 +1,6 @@
 """Citations (issue 12): every paper the course text cites by author and year is listed,
-with a link, in the reference page's "Papers cited in this course" section."""
+with a link, in the reference page's "Papers cited in this course" section (the "papers"
+section of assets/lessons/reference.md)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ CITE = re.compile(
     r"(?:'s)?,? \(?(20\d\d)\b"
 )
 # the lab's page is another engineer's; the reference page holds the list itself
+PAPERS = ROOT / "assets" / "lessons" / "reference.md"
+PAPERS_MARKER = "<!-- papers -->"
 CONTENT = [p for p in (ROOT / "pages").glob("*.py") if p.name not in ("training_lab.py",)]
 CONTENT += [ROOT / "assets" / "glossary.json", ROOT / "assets" / "lesson_guides.json"]
 CONTENT += sorted((ROOT / "assets" / "quiz").glob("*.json"))
+CONTENT += sorted((ROOT / "assets" / "lessons").glob("*.md"))  # the pages' running text
 CONTENT += [p for p in sorted((ROOT / "bnlib" / "viz").glob("*.py")) if p.name != "lab_figures.py"]
 
 
 def _paper_list() -> list[str]:
-    text = (ROOT / "pages" / "reference.py").read_text(encoding="utf-8")
-    block = text.split('st.header("Papers cited in this course")', 1)[1].split('"""')[1]
+    text = PAPERS.read_text(encoding="utf-8")
+    block = text.split(PAPERS_MARKER, 1)[1].split("<!--")[0]
     entries = re.split(r"\n- ", "\n" + block.strip())
     return [" ".join(e.split()) for e in entries if e.strip()]
 
@@ -30,8 +34,8 @@ def _citations() -> set[tuple[str, str, str]]:
     found = set()
     for path in CONTENT:
         text = path.read_text(encoding="utf-8")
-        if path.name == "reference.py":
-            text = text.split('st.header("Papers cited in this course")', 1)[0]
+        if path == PAPERS:
+            text = text.split(PAPERS_MARKER, 1)[0]
         for m in CITE.finditer(text):
             found.add((m.group(1), m.group(2), path.name))
     return found

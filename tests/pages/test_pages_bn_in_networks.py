@@ -8,7 +8,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.helpers import ROOT, open_app_page
+from tests.pages.helpers import APP, ROOT, open_app_page
 from tests.pages.helpers import metrics as metric_values
 from tests.pages.helpers import plotly_array as values
 
@@ -115,6 +115,32 @@ def test_convolutions_torch_check(convolutions):
     diffs = {k: float(v) for k, v in metric_values(at).items() if k.startswith("Max |ours")}
     assert len(diffs) == 4 and max(diffs.values()) <= 1e-12
     assert "agrees with BatchNorm2d" in at.success[0].value
+
+
+# --- lessons 7 and 8 at each level ----------------------------------------------------
+
+
+def _markdown_at(path: str, level: str) -> str:
+    """The page's markdown, read as a reader at `level` (kept where the sidebar keeps it)."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.session_state["expertise"] = level
+    at.switch_page(str(ROOT / path)).run()
+    ok(at)
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    "path, beginner_words, expert_words",
+    [
+        ("pages/lesson_07_placement.py", "Every layer of a network", "section 3.2"),
+        ("pages/lesson_08_convolutions.py", "A convolution layer looks", "effective mini-batch"),
+    ],
+)
+def test_main_text_differs_by_level(path, beginner_words, expert_words):
+    beginner, expert = _markdown_at(path, "beginner"), _markdown_at(path, "expert")
+    assert beginner != expert
+    assert beginner_words in beginner and beginner_words not in expert
+    assert expert_words in expert and expert_words not in beginner
 
 
 # --- lesson 9 -----------------------------------------------------------------------
