@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bnlib import format as nf
 from bnlib.core._checks import check_momentum, check_positive_int
 from bnlib.core.batchnorm import BatchNorm, forward
 
@@ -118,3 +119,72 @@ def companion_outputs(
         outs.append(float(y[0, 0]))
     scale, shift = layer.fold()
     return np.array(outs), float(scale[0] * x0 + shift[0])
+
+
+# --- Lesson 5's fixed choices and experiments -------------------------------------------------
+
+STEPS = 150  # batches in the stream
+GAMMA, BETA = 1.5, 0.5  # pretend these were learned
+X0 = 1.5  # the sample of the eval() demo
+DEMO_BATCHES = 8
+FOLD_XS = (-2.0, 0.0, 1.5, 4.0)  # inputs of the "BN is one multiply and one add" table
+
+
+def lesson_stream(
+    m: int, drift: bool, seed: int, momentum_torch: float, steps: int = STEPS
+) -> tuple[Stream, Replay, np.ndarray]:
+    """Lesson 5's stream, the layer replayed on it, and the running average of the biased
+    batch variances (T,) that a layer storing σ²_B itself would keep."""
+    stream = batch_stream(m, steps, drift=drift, seed=seed)
+    r = replay(stream, momentum_torch, GAMMA, BETA)
+    biased = ema(stream.batch_var, momentum_torch, init=1.0)
+    return stream, r, biased
+
+
+def stats_series(stream: Stream, r: Replay, biased: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The arguments of bnlib.viz.running.running_stats_figure, in its order."""
+    return (
+        stream.batch_mean,
+        r.running_mean,
+        stream.pop_mean,
+        stream.batch_var_unbiased,
+        r.running_var,
+        biased,
+        stream.pop_var,
+    )
+
+
+def settled_ratios(stream: Stream, r: Replay, biased: np.ndarray) -> tuple[float, float, float]:
+    """running_var / true variance, biased average / true variance and biased / unbiased,
+    each taken at the same step and averaged over the last two thirds of the stream."""
+    late = slice(len(biased) // 3, None)  # once the average has settled
+    return (
+        float((r.running_var / stream.pop_var)[late].mean()),
+        float((biased / stream.pop_var)[late].mean()),
+        float((biased / r.running_var)[late].mean()),
+    )
+
+
+def fold_table(layer: BatchNorm, xs=FOLD_XS) -> tuple[float, float, dict[str, np.ndarray]]:
+    """The eval-mode layer's scale and shift (feature 0), and a table comparing the layer's
+    output with scale · x + shift for the inputs `xs`."""
+    scale, shift = layer.fold()
+    x = np.asarray(xs, dtype=np.float64).reshape(-1, 1)  # (n, 1)
+    y_eval = layer(x)[:, 0]
+    y_fold = scale[0] * x[:, 0] + shift[0]
+    return (
+        float(scale[0]),
+        float(shift[0]),
+        {
+            "x": x[:, 0],
+            "BN in eval mode": y_eval,
+            "scale · x + shift": y_fold,
+            "difference": nf.clean(np.abs(y_eval - y_fold)),
+        },
+    )
+
+
+def demo_companions(seed: int, k: int, batches: int = DEMO_BATCHES) -> np.ndarray:
+    """The random companions of X0 in the eval() demo: (batches, k - 1) samples."""
+    rng = np.random.default_rng(seed + 101)
+    return rng.normal(2.0, 1.5, (batches, k - 1))

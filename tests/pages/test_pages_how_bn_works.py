@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bnlib.course.lesson_text import lesson_text
 from bnlib.lessons import settings as LS
-from tests.pages.helpers import metrics, open_app_page
+from bnlib.ui.level import LEVEL_KEY
+from tests.pages.helpers import APP, metrics, open_app_page
 from tests.pages.helpers import plotly_array as arr
 
 
@@ -196,6 +198,43 @@ def test_l5_biased_running_var_and_fold_and_eval_demo():
     assert len(figs) == 2
     eval_trace = figs[1]["data"][1]
     assert len(set(arr(eval_trace["y"]))) == 1  # eval output: one value for every batch
+
+
+@pytest.mark.parametrize(
+    ("page", "url", "sections"),
+    [
+        ("lesson_05_train_vs_inference.py", "train-vs-inference", ("intro",)),
+        ("lesson_06_gradient_flow.py", "gradient-flow", ("intro", "geometry")),
+    ],
+)
+def test_l5_l6_main_text_differs_between_beginner_and_expert(page, url, sections):
+    levels = ("beginner", "intermediate", "expert")
+    shown = {}
+    for level in levels:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        at.session_state[LEVEL_KEY] = level  # where the sidebar keeps it
+        at.switch_page(f"pages/{page}").run()
+        ok(at)
+        shown[level] = [md.value for md in at.markdown]
+        for name in sections:  # each section written at the reader's level
+            assert lesson_text(url).get(name, level) in shown[level], (level, name)
+    for name in sections:  # three different texts, each shown only at its own level
+        texts = {lv: lesson_text(url).get(name, lv) for lv in levels}
+        assert len(set(texts.values())) == 3, name
+        for lv in levels:
+            assert not any(texts[lv] in shown[other] for other in levels if other != lv)
+
+
+def test_l6_formulas_fold_away_for_beginners_only():
+    title = "The formulas behind these numbers"
+    for level, folded in (("beginner", True), ("intermediate", False), ("expert", False)):
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        at.session_state[LEVEL_KEY] = level
+        at.switch_page("pages/lesson_06_gradient_flow.py").run()
+        ok(at)
+        assert (title in [e.label for e in at.expander]) is folded, level
+        assert (title in [h.value for h in at.subheader]) is not folded, level
+        assert any("d\\sigma^2 = " in md.value for md in at.markdown), level
 
 
 # --- Lesson 6 --------------------------------------------------------------------------------
