@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bnlib.course.lesson_text import lesson_text
 from bnlib.lessons import settings as LS
-from tests.pages.helpers import metrics, open_app_page
+from bnlib.ui.level import LEVEL_KEY
+from tests.pages.helpers import APP, metrics, open_app_page
 from tests.pages.helpers import plotly_array as arr
 
 
@@ -321,3 +323,28 @@ def test_l1_every_widget_to_its_ends():
     at.button(key="l1_seed_new").click().run()  # a seed that was not precomputed: trains live
     ok(at)
     assert at.session_state["l1_seed"] == 4
+
+
+# --- Levels: the main explanation itself changes, not only the guide box ---------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "url", "section"),
+    [
+        ("lesson_01_covariate_shift.py", "covariate-shift", "why-it-hurts"),
+        ("lesson_02_batch_statistics.py", "batch-statistics", "four-steps"),
+        ("lesson_03_batch_size.py", "batch-size", "intro"),
+        ("lesson_04_gamma_beta.py", "gamma-beta", "intro"),
+    ],
+)
+def test_main_text_differs_between_beginner_and_expert(page, url, section):
+    shown = {}
+    for level in ("beginner", "expert"):
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        at.session_state[LEVEL_KEY] = level  # where the sidebar keeps it
+        at.switch_page(f"pages/{page}").run()
+        ok(at)
+        shown[level] = [md.value for md in at.markdown]
+        assert lesson_text(url).get(section, level) in shown[level], (level, section)
+    assert shown["beginner"] != shown["expert"]
+    assert lesson_text(url).get(section, "beginner") not in shown["expert"]
