@@ -6,19 +6,19 @@ import streamlit as st
 from bnlib import format as nf
 from bnlib.lessons import gamma_beta as lesson
 from bnlib.lessons import gamma_beta_code as code
-from bnlib.lessons.gamma_beta import EPS, NAMES, PRESETS
+from bnlib.lessons.gamma_beta import EPS, NAMES, PRESETS, SIG_GAMMA, demo_inputs, sigmoid_view
 from bnlib.lessons.settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.gamma_beta import gamma_beta_figure
+from bnlib.viz.gamma_beta import gamma_beta_figure, sigmoid_gamma_figure
 
 URL = "gamma-beta"
 
 header(URL)
-link_notices(L4)
+link_notices((*L4, *lesson.SETTINGS))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -108,6 +108,32 @@ playground()
 
 prose(URL, "undo-note")
 prose(URL, "affine-optional")
+
+
+@st.fragment
+def why_gamma() -> None:
+    g = float(setting_widget(SIG_GAMMA))
+    x_hat = demo_inputs()
+    one, yours = sigmoid_view(x_hat, 1.0), sigmoid_view(x_hat, g)
+    chart(
+        sigmoid_gamma_figure,
+        x_hat,
+        (1.0, g),
+        key="l4_sigmoid",
+        alt=f"A sigmoid fed γ·x̂ for {len(x_hat)} normalized values: at γ = 1, {one.low_slope:.0%} "
+        f"of the inputs reach |z| > 2 and the outputs stay near the middle; at γ = {nf.num(g, 3)}, "
+        f"{yours.low_slope:.0%} do and the outputs spread towards 0 and 1.",
+    )
+    a, b, c, d = st.columns(4)
+    a.metric("inputs with |γ·x̂| > 2, γ = 1", f"{one.low_slope:.0%}")
+    b.metric("inputs with |γ·x̂| > 2, your γ", f"{yours.low_slope:.0%}")
+    c.metric("straight-line fit R², γ = 1", nf.fixed(one.r2, 3))
+    d.metric("straight-line fit R², your γ", nf.fixed(yours.r2, 3))
+
+
+st.subheader("Why γ matters")
+prose(URL, "why-gamma")
+why_gamma()
 code_tabs(code.NUMPY, code.TORCH)
 check_yourself(URL)
 next_lesson(URL)

@@ -43,3 +43,21 @@ def test_l4_undo_values_hand_the_input_back():
 
 def test_batch_of_one_message_opens_like_pytorch():
     assert batch_of_one_message().startswith("Expected more than 1 value per channel")
+
+
+def test_l4_sigmoid_view_gamma_one_stays_straight_gamma_three_reaches_the_bends():
+    x_hat = l4.demo_inputs()
+    assert abs(x_hat.mean()) < 1e-12 and x_hat.std() == pytest.approx(1.0)
+    one, three = l4.sigmoid_view(x_hat, 1.0), l4.sigmoid_view(x_hat, 3.0)
+    assert one.low_slope < 0.1 < 0.4 < three.low_slope
+    assert one.r2 > 0.98 > 0.95 > three.r2
+    assert l4.sigmoid_view(x_hat, 0.0).r2 == 1.0  # constant output: no fit to speak of
+
+
+def test_l4_sigmoid_figure_has_curves_points_and_histograms():
+    from bnlib.viz.gamma_beta import sigmoid_gamma_figure
+
+    fig = sigmoid_gamma_figure(l4.demo_inputs(), (1.0, 3.0))
+    kinds = [t.type for t in fig.data]
+    assert kinds.count("bar") == 2 and kinds.count("scatter") == 4
+    assert {t.name for t in fig.data if t.type == "bar"} == {"γ = 1", "γ = 3"}

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from bnlib.course.lesson_text import lesson_text
 from bnlib.lessons import settings as LS
+from bnlib.lessons.gamma_beta import SIG_GAMMA as LS_L4_SIG_GAMMA
 from bnlib.ui.level import LEVEL_KEY
 from tests.pages.helpers import APP, metrics, open_app_page
 from tests.pages.helpers import plotly_array as arr
@@ -135,7 +136,23 @@ def test_l4_sliders_to_their_ends():
     m = metrics(at)
     assert float(m["feature B: output std"]) == pytest.approx(5.0, abs=1e-3)
     assert float(m["feature B: output mean"]) == pytest.approx(8.0, abs=1e-3)
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == 2  # the playground, then "why γ matters"
+
+
+def test_l4_a_larger_gamma_pushes_a_sigmoid_into_its_bends():
+    at = open_page("lesson_04_gamma_beta.py")
+    m = metrics(at)
+    assert at.slider(key="l4_sig_gamma").value == 3.0
+    assert int(m["inputs with |γ·x̂| > 2, γ = 1"].rstrip("%")) < 10
+    assert int(m["inputs with |γ·x̂| > 2, your γ"].rstrip("%")) > 40
+    assert float(m["straight-line fit R², γ = 1"]) > float(m["straight-line fit R², your γ"])
+    fig = charts(at)[1]
+    assert sum(t["type"] == "bar" for t in fig["data"]) == 2  # outputs at γ = 1 and γ = 3
+    at.slider(key="l4_sig_gamma").set_value(1.0).run()
+    ok(at)
+    m = metrics(at)
+    assert m["inputs with |γ·x̂| > 2, your γ"] == m["inputs with |γ·x̂| > 2, γ = 1"]
+    slider_ends(at, LS_L4_SIG_GAMMA)
 
 
 # --- Lesson 5 --------------------------------------------------------------------------------
