@@ -4,20 +4,25 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.core.batchnorm import forward
 from bnlib.core.signals import SIGNALS, sample_batches
-from bnlib.lessons.estimates import DEFAULT_SIZES, estimates_by_size, population
+from bnlib.lessons import estimates_code as code
+from bnlib.lessons.estimates import (
+    DEFAULT_SIZES,
+    GRID,
+    PER_SIZE,
+    batch_of_one_message,
+    estimates_by_size,
+    population,
+)
 from bnlib.lessons.settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.estimates import batch_grid_figure, estimate_scatter_figure
 
 URL = "batch-size"
-GRID = 12  # small histograms in the grid
-PER_SIZE = 60  # batches per size in the scatter
 
 header(URL)
 link_notices(L3)
@@ -38,21 +43,7 @@ def scatter_data(kind: str, seed: int):
     return estimates_by_size(kind, DEFAULT_SIZES, PER_SIZE, seed)
 
 
-def batch_of_one_message() -> str:
-    try:
-        forward(np.array([[0.7]]))  # (1, 1): one sample, one feature
-    except ValueError as exc:
-        return str(exc)
-    return ""
-
-
-st.markdown(
-    "μ_B and σ²_B are not the true mean and variance of a layer's inputs: they are estimates "
-    "from m samples, and estimates scatter. The scatter of a mean shrinks like 1/√m: four "
-    "times the batch halves the noise. Draw a dozen batches from one distribution and see how "
-    "different they look."
-)
-st.latex(r"\operatorname{sd}(\mu_B) = \frac{\sigma}{\sqrt{m}}")
+prose(URL, "intro")
 
 
 @st.fragment
@@ -131,49 +122,13 @@ def explorer() -> None:
 explorer()
 
 st.subheader("So how big?")
-st.markdown(
-    "Small batches make normalization jittery: the same sample gets a different x̂ every step "
-    "because its companions changed. Below roughly 8 to 16 samples that noise is large "
-    "enough to hurt training (at m = 8 the mean wanders by σ/√8 ≈ 0.35σ). Very large "
-    "batches cost memory and give fewer updates per epoch. Pooling statistics over many "
-    "batches would be steadier but stale: it would mix activations made by older weights, "
-    "and no gradient would flow through them. In practice one mini-batch is the natural "
-    "unit, and common batch sizes run from 64 to 1024; at 64 the mean's noise is σ/8."
-)
+prose(URL, "so-how-big")
 
 st.subheader("A batch of one")
-st.markdown(
-    "With m = 1 the batch mean is the sample itself, so x − μ_B = 0 and σ²_B = 0. Only ε keeps "
-    "the division finite, and every output is exactly β: the layer has forgotten its input. "
-    "PyTorch refuses to do this in training mode. bnlib refuses too; its message opens with "
-    "the same phrase as PyTorch's and then says why:"
-)
+prose(URL, "batch-of-one")
 st.code(batch_of_one_message(), language=None, wrap_lines=True)
-st.markdown(
-    "In eval mode a single sample is fine, because the running statistics (lesson 5) do not "
-    "depend on the batch. A common way to hit this error by accident is a last batch of size "
-    "1 at the end of an epoch; `drop_last=True` in the DataLoader avoids it."
-)
+prose(URL, "eval-mode")
 
-code_tabs(
-    """
-import numpy as np
-from bnlib.core.signals import sample_batches
-
-for m in (2, 8, 32, 128, 512):
-    b = sample_batches("skewed", m, num_batches=1000, seed=0)   # (1000, m)
-    print(m, b.mean(axis=1).std(), 1 / np.sqrt(m))  # sd of the mean vs sigma/sqrt(m), sigma = 1
-""",
-    """
-import torch
-
-bn = torch.nn.BatchNorm1d(4)
-bn(torch.randn(1, 4))
-# ValueError: Expected more than 1 value per channel when training,
-#             got input size torch.Size([1, 4])
-bn.eval()
-bn(torch.randn(1, 4))      # fine: uses running_mean and running_var
-""",
-)
+code_tabs(code.NUMPY, code.TORCH)
 check_yourself(URL)
 next_lesson(URL)

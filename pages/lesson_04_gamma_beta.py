@@ -4,41 +4,26 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.core.batchnorm import forward
-from bnlib.core.signals import sample
+from bnlib.lessons import gamma_beta as lesson
+from bnlib.lessons import gamma_beta_code as code
+from bnlib.lessons.gamma_beta import EPS, NAMES, PRESETS, SIG_GAMMA, demo_inputs, sigmoid_view
 from bnlib.lessons.settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
 from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.gamma_beta import gamma_beta_figure
+from bnlib.viz.gamma_beta import gamma_beta_figure, sigmoid_gamma_figure
 
 URL = "gamma-beta"
-M = 200  # samples in the batch
-EPS = 1e-5
-NAMES = ("feature A", "feature B")
 
 header(URL)
-link_notices(L4)
+link_notices((*L4, *lesson.SETTINGS))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def batch(seed: int):
-    """Two features: A is normal around 4 (spread 2), B is skewed around -1.5 (spread 1.5)."""
-    a = sample("normal", M, seed, loc=4.0, scale=2.0)
-    b = sample("skewed", M, seed + 7919, scale=1.5) - 3.0
-    x = np.column_stack([a, b])  # (M, 2)
-    _, cache = forward(x, eps=EPS)
-    return x, cache.x_hat, cache.mean, cache.var
-
-
-PRESETS = {
-    "Identity (γ=1, β=0)": ((1.0, 0.0), (1.0, 0.0)),
-    "Double the spread (γ=2)": ((2.0, 0.0), (2.0, 0.0)),
-    "Shift (β=3)": ((1.0, 3.0), (1.0, 3.0)),
-    "Both (γ=2, β=3)": ((2.0, 3.0), (2.0, 3.0)),
-}
+    return lesson.batch(seed)
 
 
 def _apply(values) -> None:
@@ -48,27 +33,12 @@ def _apply(values) -> None:
 
 
 def _undo() -> None:
-    # the exact values (not rounded to the slider's step): gamma = sqrt(var + eps), beta = mean
     seed = int(st.session_state.get(L4_SEED.key, L4_SEED.default))
     _, _, mean, var = batch(seed)
-    std = np.sqrt(var + EPS)
-    _apply(((float(std[0]), float(mean[0])), (float(std[1]), float(mean[1]))))
+    _apply(lesson.undo_values(mean, var))
 
 
-st.markdown(
-    "After step 3 every feature has mean 0 and spread 1. That is a strong constraint. A "
-    "sigmoid fed such inputs gets about 68% of them within ±1 and 95% within ±2, the stretch "
-    "where it bends least (at z = 1 it gives 0.73, its tangent line 0.75), so it acts much "
-    "like a straight line; and a layer that needed a different centre has lost it. So BN "
-    "ends with two numbers per feature that the network **learns** by backprop, like its "
-    "weights:"
-)
-st.latex(r"y_i = \gamma\,\hat{x}_i + \beta")
-st.markdown(
-    "γ (gamma) sets the spread, β (beta) sets the centre: the output has mean β and standard "
-    "deviation γ (times √(σ²/(σ²+ε)), which is 1 to five decimals here). PyTorch and Keras "
-    "start them at γ = 1 and β = 0, so a fresh layer outputs x̂ exactly."
-)
+prose(URL, "intro")
 
 col_l, col_r = st.columns(2)
 with col_l:
@@ -136,40 +106,34 @@ def playground() -> None:
 
 playground()
 
-st.markdown(
-    "Undo is a thought experiment, not something a network does: the batch statistics change "
-    "every step while γ and β change slowly, so the learned values settle on whatever centre "
-    "and spread help the loss. Draw a new sample after pressing undo and the gap comes back, "
-    "because the new batch has a different mean."
-)
-st.markdown(
-    "The affine part is optional. `nn.BatchNorm1d(C, affine=False)` keeps only steps 1–3; "
-    "it is switched on by default in PyTorch and Keras (`center=True, scale=True`). It could "
-    "just as well be a separate layer: nothing in steps 1–3 depends on γ or β."
-)
-code_tabs(
-    """
-import numpy as np
-from bnlib.core.batchnorm import forward
+prose(URL, "undo-note")
+prose(URL, "affine-optional")
 
-x = np.random.default_rng(0).normal(4.0, 2.0, size=(200, 1))
-y, cache = forward(x, gamma=1.0, beta=0.0)          # identity: y = x_hat
-gamma = np.sqrt(cache.var + 1e-5)                   # undo the normalization
-beta = cache.mean
-y_back, _ = forward(x, gamma=gamma, beta=beta)
-print(np.abs(y_back - x).max())                     # about 1e-15
-""",
-    """
-import torch
 
-bn = torch.nn.BatchNorm1d(2)          # bn.weight is gamma (ones), bn.bias is beta (zeros)
-print(bn.weight.requires_grad)        # True: learned by backprop
-with torch.no_grad():
-    bn.weight.fill_(2.0)              # double the spread
-    bn.bias.fill_(3.0)                # move the centre to 3
-y = bn(torch.randn(200, 2))
-print(y.mean(0), y.std(0, unbiased=False))   # about 3 and 2
-""",
-)
+@st.fragment
+def why_gamma() -> None:
+    g = float(setting_widget(SIG_GAMMA))
+    x_hat = demo_inputs()
+    one, yours = sigmoid_view(x_hat, 1.0), sigmoid_view(x_hat, g)
+    chart(
+        sigmoid_gamma_figure,
+        x_hat,
+        (1.0, g),
+        key="l4_sigmoid",
+        alt=f"A sigmoid fed γ·x̂ for {len(x_hat)} normalized values: at γ = 1, {one.low_slope:.0%} "
+        f"of the inputs reach |z| > 2 and the outputs stay near the middle; at γ = {nf.num(g, 3)}, "
+        f"{yours.low_slope:.0%} do and the outputs spread towards 0 and 1.",
+    )
+    a, b, c, d = st.columns(4)
+    a.metric("inputs with |γ·x̂| > 2, γ = 1", f"{one.low_slope:.0%}")
+    b.metric("inputs with |γ·x̂| > 2, your γ", f"{yours.low_slope:.0%}")
+    c.metric("straight-line fit R², γ = 1", nf.fixed(one.r2, 3))
+    d.metric("straight-line fit R², your γ", nf.fixed(yours.r2, 3))
+
+
+st.subheader("Why γ matters")
+prose(URL, "why-gamma")
+why_gamma()
+code_tabs(code.NUMPY, code.TORCH)
 check_yourself(URL)
 next_lesson(URL)

@@ -174,6 +174,33 @@ def train_shift_run(
     return ShiftRun(np.array(rec_steps), np.array(bands), np.array(acc), np.array(loss), use_bn)
 
 
+FLAT = 2.0  # |z| beyond this: sigmoid'(z) < 0.105, 42% of its peak of 0.25 (the "low-slope zone")
+
+
+def checkpoint(step: int, every: int, count: int) -> int:
+    """The index of the checkpoint nearest training step `step` (one every `every` steps)."""
+    return int(np.clip(round(step / every), 0, count - 1))
+
+
+@dataclass(frozen=True)
+class BandSummary:
+    """How one unit's band (checkpoints, 3) moved over training: widths and median drift."""
+
+    width_start: float
+    width_end: float
+    drift: float  # the largest distance of the median from its starting value
+
+
+def band_summary(band: np.ndarray) -> BandSummary:
+    """Summary of a (checkpoints, 3) band of 15th / 50th / 85th percentiles."""
+    band = np.asarray(band, dtype=np.float64)
+    return BandSummary(
+        float(np.ptp(band[0])),
+        float(np.ptp(band[-1])),
+        float(np.abs(band[:, 1] - band[0, 1]).max()),
+    )
+
+
 def flat_fraction(z_band: np.ndarray, threshold: float = 2.0) -> float:
     """How much of a (15th, 85th) percentile band lies beyond |z| > threshold (0..1)."""
     lo, hi = float(z_band[0]), float(z_band[-1])

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bnlib.core.batchnorm import forward
 from bnlib.core.signals import sample, sample_batches
 
 DEFAULT_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
+GRID = 12  # small histograms in lesson 3's grid of batches
+PER_SIZE = 60  # batches per size in lesson 3's scatter
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,12 @@ def estimates_by_size(
         means.append(b.mean(axis=1))
         variances.append(b.var(axis=1))
     return Estimates(sizes, np.array(means), np.array(variances))
+
+
+def batch_of_one_message() -> str:
+    """What bnlib says when asked to normalize a training batch of one sample."""
+    try:
+        forward(np.array([[0.7]]))  # (1, 1): one sample, one feature
+    except ValueError as exc:
+        return str(exc)
+    return ""

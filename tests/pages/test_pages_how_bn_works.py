@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from bnlib.course.lesson_text import lesson_text
 from bnlib.lessons import settings as LS
+from bnlib.lessons.gamma_beta import SIG_GAMMA as LS_L4_SIG_GAMMA
 from bnlib.ui.level import LEVEL_KEY
 from tests.pages.helpers import APP, metrics, open_app_page
 from tests.pages.helpers import plotly_array as arr
@@ -135,7 +136,23 @@ def test_l4_sliders_to_their_ends():
     m = metrics(at)
     assert float(m["feature B: output std"]) == pytest.approx(5.0, abs=1e-3)
     assert float(m["feature B: output mean"]) == pytest.approx(8.0, abs=1e-3)
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == 2  # the playground, then "why γ matters"
+
+
+def test_l4_a_larger_gamma_pushes_a_sigmoid_into_its_bends():
+    at = open_page("lesson_04_gamma_beta.py")
+    m = metrics(at)
+    assert at.slider(key="l4_sig_gamma").value == 3.0
+    assert int(m["inputs with |γ·x̂| > 2, γ = 1"].rstrip("%")) < 10
+    assert int(m["inputs with |γ·x̂| > 2, your γ"].rstrip("%")) > 40
+    assert float(m["straight-line fit R², γ = 1"]) > float(m["straight-line fit R², your γ"])
+    fig = charts(at)[1]
+    assert sum(t["type"] == "bar" for t in fig["data"]) == 2  # outputs at γ = 1 and γ = 3
+    at.slider(key="l4_sig_gamma").set_value(1.0).run()
+    ok(at)
+    m = metrics(at)
+    assert m["inputs with |γ·x̂| > 2, your γ"] == m["inputs with |γ·x̂| > 2, γ = 1"]
+    slider_ends(at, LS_L4_SIG_GAMMA)
 
 
 # --- Lesson 5 --------------------------------------------------------------------------------
@@ -360,3 +377,28 @@ def test_l1_every_widget_to_its_ends():
     at.button(key="l1_seed_new").click().run()  # a seed that was not precomputed: trains live
     ok(at)
     assert at.session_state["l1_seed"] == 4
+
+
+# --- Levels: the main explanation itself changes, not only the guide box ---------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "url", "section"),
+    [
+        ("lesson_01_covariate_shift.py", "covariate-shift", "why-it-hurts"),
+        ("lesson_02_batch_statistics.py", "batch-statistics", "four-steps"),
+        ("lesson_03_batch_size.py", "batch-size", "intro"),
+        ("lesson_04_gamma_beta.py", "gamma-beta", "intro"),
+    ],
+)
+def test_main_text_differs_between_beginner_and_expert(page, url, section):
+    shown = {}
+    for level in ("beginner", "expert"):
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        at.session_state[LEVEL_KEY] = level  # where the sidebar keeps it
+        at.switch_page(f"pages/{page}").run()
+        ok(at)
+        shown[level] = [md.value for md in at.markdown]
+        assert lesson_text(url).get(section, level) in shown[level], (level, section)
+    assert shown["beginner"] != shown["expert"]
+    assert lesson_text(url).get(section, "beginner") not in shown["expert"]
