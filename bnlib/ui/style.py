@@ -1,0 +1,35 @@
+"""App-wide CSS that Streamlit has no option for. Injected once per run by app.py; a
+style-only st.html goes to Streamlit's event container and takes no room on the page.
+
+On a phone (Streamlit stacks columns below 640 px) a row of metric tiles became a long
+scroll of one tile per screen line: lesson 6 showed 14 tiles in 14 rows. A column that
+holds only metrics now takes half the width, so tiles sit two side by side, with a smaller value font.
+Rows that mix metrics with charts or widgets still stack as Streamlit does.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+PHONE_MAX_PX = 640  # Streamlit's own breakpoint for stacking columns
+
+# a column that holds metric tiles and nothing else (CSS allows no :has inside :has)
+_METRIC_COLUMN = (
+    "[data-testid='stColumn']:has([data-testid='stMetric'])"
+    ":not(:has([data-testid='stElementContainer'] > :not([data-testid='stMetric'])))"
+)
+CSS = f"""
+@media (max-width: {PHONE_MAX_PX}px) {{
+  {_METRIC_COLUMN} {{
+    width: calc(50% - 0.5rem) !important;
+    min-width: calc(50% - 0.5rem) !important;
+    flex: 1 1 calc(50% - 0.5rem) !important;
+  }}
+  [data-testid='stMetricValue'] {{ font-size: 1.4rem; }}
+  [data-testid='stMetricLabel'] p {{ font-size: 0.8rem; }}
+}}
+"""
+
+
+def apply() -> None:
+    st.html(f"<style>{CSS}</style>")
