@@ -231,6 +231,7 @@ def test_upload_bad_file_gives_a_clear_error(signals, case):
     errors = " ".join(e.value for e in at.error)
     assert expected in errors, errors
     assert "l9_csv_chart" not in " ".join(charts(at))
+    at.file_uploader(key="l9_upload").clear().run()  # the next test may expect no file
 
 
 def test_upload_warnings_nan_inf_constant_and_wide(signals):
