@@ -120,8 +120,9 @@ def why():
     return open_page("pages/lesson_11_why_it_works.py")
 
 
-def test_why_renders(why):
-    at = why
+def test_why_renders():
+    # its own page: tests run shuffled, and on the shared one a landscape run may be drawn
+    at = open_page("pages/lesson_11_why_it_works.py")
     assert at.title[0].value.startswith("11.")
     assert chart(at, "l11_band")
     assert not any("l11_landscape" in k for k in charts(at))
