@@ -58,7 +58,8 @@ def landscape_section() -> None:
 
 
 landscape_section()
-say("our-runs")
+with st.expander("What our runs show (five seeds, two learning rates)"):
+    say("our-runs")
 
 st.header("So why does it work?")
 say("so-why")
