@@ -18,6 +18,41 @@ from __future__ import annotations
 import numpy as np
 
 from bnlib.core.batchnorm import BatchNorm, forward
+from bnlib.core.signals import sample
+from bnlib.settings import Setting, register
+
+# Lesson 9's signals, their labels and its shareable settings (query-parameter keys l9_*).
+KINDS = ("two_level", "constant", "rare_events", "drifting", "multi_sensor", "pixels")
+LABELS = {
+    "two_level": "Two-level (on/off)",
+    "constant": "Constant",
+    "rare_events": "Rare events",
+    "drifting": "Drifting baseline",
+    "multi_sensor": "Three sensors, three scales",
+    "pixels": "Pixels: 0–255 vs 0–1",
+}
+SIGNAL = Setting("l9_signal", "choice", "two_level", "Signal", choices=KINDS)
+P = Setting(
+    "l9_p", "float", 0.2, "Share of time at the high level, p", min=0.05, max=0.95, step=0.05
+)
+MOMENTUM = Setting(
+    "l9_momentum",
+    "choice",
+    0.3,
+    "Momentum (PyTorch convention)",
+    choices=(0.01, 0.03, 0.1, 0.3, 0.5, 0.9),
+)
+CHUNK = Setting("l9_chunk", "choice", 10, "Batch size while streaming", choices=(5, 10, 20, 50))
+SEED = Setting("l9_seed", "int", 0, "Seed", min=0, max=1_000_000)
+EXAMPLE = Setting(
+    "l9_example",
+    "choice",
+    "none",
+    "Or try an example file",
+    choices=("none", "sensors.csv", "messy.csv"),
+)
+SETTINGS = register(SIGNAL, P, MOMENTUM, CHUNK, SEED, EXAMPLE)
+N = 1000  # time steps per signal (the drifting one gets twice as many)
 
 
 def as_columns(x) -> np.ndarray:
@@ -114,3 +149,51 @@ def slow_share(y, window: int = 200, skip: int = 0) -> float:
     slow = np.convolve(y, np.ones(window) / window, mode="valid")  # (n - window + 1,)
     total = y.var()
     return float(slow.var() / total) if total > 0 else 0.0
+
+
+def signal_view(kind: str, p: float, momentum: float, chunk: int, seed: int, n: int = N) -> dict:
+    """Arrays and numbers for one of lesson 9's signals: everything its figure and metrics
+    need. p is used by "two_level", momentum and chunk by "drifting"."""
+    if kind == "two_level":
+        x = sample(kind, n, seed, p=p)
+        y = normalize_columns(x)
+        return {"x": x, "y": y, "measured": two_level_measured(x, y)}
+    if kind == "drifting":
+        x = sample(kind, 2 * n, seed)
+        y_stream, rmean, _ = streaming_normalize(x, chunk, momentum)
+        y_whole = normalize_columns(x)
+        warm = min(len(x) // 4, int(5 * chunk / momentum))
+        return {
+            "x": x,
+            "rmean": rmean,
+            "y_whole": y_whole,
+            "y_stream": y_stream,
+            "slow_whole": slow_share(y_whole, 200, warm),
+            "slow_stream": slow_share(y_stream, 200, warm),
+        }
+    if kind == "pixels":
+        raw = sample(kind, n, seed)
+        x = np.column_stack([raw, raw / 255.0])  # the same image, two conventions
+        y = normalize_columns(x)
+        tiny = normalize_columns(x, eps=1e-12)
+        return {
+            "x": x,
+            "y": y,
+            "gap": float(np.abs(y[:, 0] - y[:, 1]).max()),
+            "gap_tiny_eps": float(np.abs(tiny[:, 0] - tiny[:, 1]).max()),
+        }
+    x = sample(kind, n, seed)
+    y = normalize_columns(x)
+    view = {"x": x, "y": y, "summary": column_summary(x, y)}
+    if kind == "rare_events":
+        view["levels"] = rare_event_levels(x, y)
+    return view
+
+
+def trace_names(kind: str) -> list[str]:
+    """The names of a signal's columns in its figure."""
+    if kind == "multi_sensor":
+        return ["temperature", "pressure", "current"]
+    if kind == "pixels":
+        return ["0–255", "0–1"]
+    return [LABELS[kind]]

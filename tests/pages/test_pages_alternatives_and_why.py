@@ -120,11 +120,30 @@ def why():
     return open_page("pages/lesson_11_why_it_works.py")
 
 
-def test_why_renders(why):
-    at = why
+def test_why_renders():
+    # its own page: tests run shuffled, and on the shared one a landscape run may be drawn
+    at = open_page("pages/lesson_11_why_it_works.py")
     assert at.title[0].value.startswith("11.")
     assert chart(at, "l11_band")
     assert not any("l11_landscape" in k for k in charts(at))
+
+
+def test_why_text_differs_by_level():
+    from bnlib.course.lesson_text import lesson_text
+
+    text = lesson_text("why-it-works")
+    shown = {}
+    for level in ("beginner", "expert"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        at.session_state["expertise"] = level  # where the sidebar keeps the level
+        at.switch_page(str(ROOT / "pages/lesson_11_why_it_works.py")).run()
+        ok(at)
+        shown[level] = " ".join(m.value for m in at.markdown)
+        for name in ("so-why", "probes"):
+            assert text.get(name, level) in shown[level]
+    assert "Santurkar, Tsipras, Ilyas and Madry" in shown["beginner"]
+    assert "gradient-based measure of internal covariate shift" in shown["expert"]
+    assert text.get("so-why", "beginner") not in shown["expert"]
 
 
 def test_noise_slider_moves_the_band(why):

@@ -154,6 +154,28 @@ def signals():
     return open_page(SIGNAL_PAGE)
 
 
+def open_at_level(path: str, level: str) -> AppTest:
+    """The page as a reader at `level` sees it (the level lives where the sidebar keeps it)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.session_state["expertise"] = level
+    at.switch_page(str(ROOT / path)).run()
+    ok(at)
+    return at
+
+
+def test_signal_intro_differs_by_level():
+    from bnlib.course.lesson_text import lesson_text
+
+    text = lesson_text("signal-processing")
+    shown = {}
+    for level in ("beginner", "expert"):
+        at = open_at_level(SIGNAL_PAGE, level)
+        shown[level] = [m.value for m in at.markdown]
+        assert text.get("intro", level) in shown[level]
+    assert shown["beginner"] != shown["expert"]
+    assert text.get("intro", "beginner") not in shown["expert"]
+
+
 def test_two_level_measured_matches_closed_form(signals):
     at = signals
     at.selectbox(key="l9_signal").set_value("two_level").run()
@@ -235,6 +257,7 @@ def test_upload_bad_file_gives_a_clear_error(signals, case):
     errors = " ".join(e.value for e in at.error)
     assert expected in errors, errors
     assert "l9_csv_chart" not in " ".join(charts(at))
+    at.file_uploader(key="l9_upload").clear().run()  # the next test may expect no file
 
 
 def test_upload_warnings_nan_inf_constant_and_wide(signals):
