@@ -126,7 +126,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "pages/lesson_10_alternatives.py",
-        "10. Other axes: layer, instance, group norm",
+        "10. Layer, instance, group norm",
         ":material/alt_route:",
         "alternatives",
         "Lessons",
@@ -135,7 +135,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "pages/lesson_10b_non_random_batches.py",
-        "11. When batches are not random",
+        "11. Non-random batches",
         ":material/shuffle:",
         "non-random-batches",
         "Lessons",
