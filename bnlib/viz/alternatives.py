@@ -1,5 +1,5 @@
-"""Lesson 10 (the alternatives): which values each norm pools, batch-size sweeps, one-class batches,
-online norm.
+"""Lessons 10 (alternatives) and 11 (non-random batches): which values each norm pools,
+batch-size sweeps; one-class batches, online norm.
 
 Arrays in, a plotly Figure out; nothing here calls streamlit.
 """
