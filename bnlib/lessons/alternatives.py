@@ -1,6 +1,8 @@
-"""Lesson 10's numpy side: which elements of an (N, C, H, W) block share one mean and
-variance under each normalization, how many statistics that makes, the published numbers
-the lesson quotes, and online normalization on a stream of single samples.
+"""Lessons 10 and 11's numpy side: which elements of an (N, C, H, W) block share one mean
+and variance under each normalization, how many statistics that makes, the published
+numbers the lessons quote, online normalization on a stream of single samples, and the
+shareable settings of both pages (lesson 10, `alternatives`: axes and batch size; lesson 11,
+`non-random-batches`: one-class batches, batch renorm, online norm).
 """
 
 from __future__ import annotations
@@ -9,9 +11,16 @@ import numpy as np
 
 from bnlib.core.batchnorm import forward as bn_forward
 from bnlib.core.norms import OnlineNorm, group_norm, instance_norm, layer_norm
+from bnlib.settings import Setting, register
 
 __all__ = [
+    "AXES_SETTINGS",
+    "BATCHES_SETTINGS",
+    "CALLS",
+    "FORMULAS",
     "KINDS",
+    "NORM_LABELS",
+    "SETTINGS",
     "WHEN_TO_USE",
     "WU_HE",
     "normalize",
@@ -32,6 +41,66 @@ POOLED_OVER = {  # axes one mean/variance is taken over, for an (N, C, H, W) ten
     "layer": "C, H, W (one per sample)",
     "instance": "H, W (one per sample and channel)",
     "group": "C/G, H, W (one per sample and group of channels)",
+}
+
+# Shareable settings (widget key = URL parameter). Lesson 11 started as the second half of
+# lesson 10, so its keys keep the l10_ prefix: old links still work.
+KIND = Setting(
+    "l10_kind",
+    "choice",
+    "batch",
+    "Normalization",
+    choices=("batch", "layer", "instance", "group"),
+)
+GROUPS = Setting("l10_groups", "choice", 2, "Groups (group norm)", choices=(1, 2, 3, 6))
+EPOCHS = Setting(
+    "l10_epochs",
+    "choice",
+    2,
+    "Epochs per run",
+    choices=(2, 5),
+    help="Every batch size sees the same number of samples. 5 epochs takes about 2.5 times longer.",
+)
+STEPS = Setting("l10_steps", "choice", 600, "Training steps", choices=(600, 1500, 3000))
+WARMUP = Setting(
+    "l10_warmup",
+    "choice",
+    0.25,
+    "Renorm warm-up (share of the run)",
+    choices=(0.0, 0.25, 0.5),
+)
+DECAY = Setting("l10_decay", "choice", 0.99, "Decay a", choices=(0.9, 0.99, 0.999))
+DRIFT = Setting("l10_drift", "float", 1.0, "Drift of the baseline", min=0.0, max=3.0, step=0.25)
+SEED = Setting("l10_seed", "int", 0, "Seed", min=0, max=1_000_000)
+SETTINGS = register(KIND, GROUPS, EPOCHS, STEPS, WARMUP, DECAY, DRIFT, SEED)
+AXES_SETTINGS = (KIND, GROUPS, EPOCHS, SEED)  # lesson 10
+BATCHES_SETTINGS = (STEPS, WARMUP, SEED, DECAY, DRIFT)  # lesson 11 (the seed is shared)
+
+# The training runs' normalizations (bnlib.lab.experiments' keys), as the legends say them.
+NORM_LABELS = {
+    "none": "No normalization",
+    "bn_before": "Batch norm",
+    "batch_renorm": "Batch renorm",
+    "group": "Group norm (4 groups)",
+    "layer": "Layer norm",
+}
+# Each kind's statistics for an (N, C, H, W) tensor, as LaTeX (split at ", \\quad ").
+FORMULAS = {
+    "batch": r"\mu_c = \frac{1}{NHW}\sum_{n,h,w} x_{nchw}, \quad "
+    r"\sigma_c^2 = \frac{1}{NHW}\sum_{n,h,w} (x_{nchw} - \mu_c)^2",
+    "layer": r"\mu_n = \frac{1}{CHW}\sum_{c,h,w} x_{nchw}, \quad "
+    r"\sigma_n^2 = \frac{1}{CHW}\sum_{c,h,w} (x_{nchw} - \mu_n)^2",
+    "instance": r"\mu_{nc} = \frac{1}{HW}\sum_{h,w} x_{nchw}, \quad "
+    r"\sigma_{nc}^2 = \frac{1}{HW}\sum_{h,w} (x_{nchw} - \mu_{nc})^2",
+    "group": r"\mu_{ng} = \frac{G}{CHW}\sum_{c \in g}\sum_{h,w} x_{nchw}, \quad "
+    r"\sigma_{ng}^2 = \frac{G}{CHW}\sum_{c \in g}\sum_{h,w} (x_{nchw} - \mu_{ng})^2",
+}
+# The bnlib call behind each kind.
+CALLS = {
+    "batch": "from bnlib.core.batchnorm import forward\ny, cache = forward(x, gamma, beta)   # x: (N, C, H, W)",
+    "layer": "from bnlib.core.norms import layer_norm\ny = layer_norm(x)                    # over (C, H, W) of each sample",
+    "instance": "from bnlib.core.norms import instance_norm\ny = instance_norm(x, gamma, beta)     # over (H, W) of each (n, c)",
+    "group": "from bnlib.core.norms import group_norm\ny = group_norm(x, num_groups=G)      # over (C/G, H, W) of each sample",
 }
 
 # Wu and He (2018), Group Normalization, ResNet-50 on ImageNet: top-1 validation error (%)

@@ -1,5 +1,5 @@
-"""Lesson 10 (the alternatives): which values each norm pools, batch-size sweeps, one-class batches,
-online norm.
+"""Lessons 10 (alternatives) and 11 (non-random batches): which values each norm pools,
+batch-size sweeps; one-class batches, online norm.
 
 Arrays in, a plotly Figure out; nothing here calls streamlit.
 """
@@ -96,7 +96,7 @@ def batch_sweep_figure(
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("Our runs: 8x8 digits, 3x100 MLP", "Wu & He (2018): ResNet-50, ImageNet"),
+        subplot_titles=("Our runs: digits", "Wu & He: ImageNet"),  # short: fit a phone
         horizontal_spacing=0.12,
     )
     for norm, err in error.items():

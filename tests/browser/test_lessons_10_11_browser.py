@@ -1,5 +1,5 @@
-"""Lessons 10 and 11 in a real Chromium: each loads, a slider moved by keyboard redraws its
-chart and lands in the link, an experiment runs from its button, nothing crashes."""
+"""Lessons 10, 11 and 12 in a real Chromium: each loads, a slider moved by keyboard redraws
+its chart and lands in the link, an experiment runs from its button, nothing crashes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,15 @@ from tests.conftest import open_chart_page as open_page
 pytestmark = pytest.mark.browser
 
 
-def test_alternatives_online_slider_redraws(app_server, page):
-    before = open_page(page, app_server, "alternatives", "l10_online")
-    assert page.locator(".st-key-l10_block .js-plotly-plot").count() == 1
+def test_alternatives_draws_its_block_and_leaves_online_norm_to_lesson_11(app_server, page):
+    open_page(page, app_server, "alternatives", "l10_block")
+    assert page.locator(".st-key-l10_online").count() == 0
+    assert page.locator(".st-key-l10_sweep_on_btn button").count() == 1
+    assert_no_exception(page)
+
+
+def test_non_random_batches_online_slider_redraws(app_server, page):
+    before = open_page(page, app_server, "non-random-batches", "l10_online")
     press_slider(page, "l10_drift", times=2)  # drift 1.00 -> 1.50
     changed(page, "l10_online", before)
     page.locator(".st-key-l10_drift [data-testid='stSliderThumbValue']").get_by_text(
@@ -25,8 +31,8 @@ def test_alternatives_online_slider_redraws(app_server, page):
     assert_no_exception(page)
 
 
-def test_alternatives_one_class_batches_run(app_server, page):
-    open_page(page, app_server, "alternatives", "l10_block")
+def test_non_random_batches_one_class_batches_run(app_server, page):
+    open_page(page, app_server, "non-random-batches", "l10_online")
     page.locator(".st-key-l10_single_on_btn button").click()
     page.locator(".st-key-l10_single .js-plotly-plot").first.wait_for(timeout=90_000)
     wait_idle(page, timeout=90_000)

@@ -143,7 +143,13 @@ def test_lesson_block_prefers_its_own_file():
 
 
 # --- our own files ----------------------------------------------------------------------
-OURS = ("alternatives.json", "why-it-works.json", "training-lab.json", "general.json")
+OURS = (
+    "alternatives.json",
+    "why-it-works.json",
+    "training-lab.json",
+    "general.json",
+    "non-random-batches.json",  # split off alternatives.json with lesson 11
+)
 
 
 def _ours() -> dict[str, Question]:

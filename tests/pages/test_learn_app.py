@@ -97,7 +97,7 @@ check_yourself("why-it-works")
 def test_progress_marks_appear_after_passing_a_block_and_reset_clears_them():
     at = AppTest.from_string(BLOCK_PAGE, default_timeout=TIMEOUT).run()
     assert not at.exception
-    title = "11. Why does it work?"
+    title = "12. Why does it work?"
     assert f"○ {title}" in _texts(at)
     questions = for_lesson(load_bank(), "why-it-works")[:4]
     # one wrong answer first: not passed yet
@@ -130,7 +130,7 @@ def test_home_course_map_shows_progress_marks():
     at.run()
     assert not at.exception
     assert card(at).endswith("✓ check passed")
-    assert any(c.value.startswith("1 of 13 pages visited") for c in at.caption)
+    assert any(c.value.startswith("1 of 14 pages visited") for c in at.caption)
 
 
 # --- link values: the widget and the notice agree ----------------------------------------

@@ -13,7 +13,14 @@ from bnlib.ui.lesson import WHY_TITLE, WORDS_LABEL
 from bnlib.ui.level import LEVEL_KEY
 
 APP = str(ROOT / "app.py")
-PAGES = ["batch-statistics", "train-vs-inference", "convolutions", "alternatives", "reference"]
+PAGES = [
+    "batch-statistics",
+    "train-vs-inference",
+    "convolutions",
+    "alternatives",
+    "non-random-batches",
+    "reference",
+]
 
 
 def _open(url: str, level: str) -> AppTest:

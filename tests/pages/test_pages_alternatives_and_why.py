@@ -1,4 +1,5 @@
-"""AppTest for lessons 10 and 11: every widget driven, the experiments run, results shown."""
+"""AppTest for lessons 10, 11 and 12 (alternatives, non-random batches, why it works): every
+widget driven, the experiments run, results shown."""
 
 from __future__ import annotations
 
@@ -7,11 +8,21 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.helpers import ROOT, metrics, open_app_page
+from bnlib.ui.level import LEVEL_KEY
+from tests.pages.helpers import APP, ROOT, metrics, open_app_page
 
 
 def open_page(path: str) -> AppTest:
     return open_app_page(str(ROOT / path), timeout=120)
+
+
+def markdown_at(path: str, level: str) -> list[str]:
+    """The page's markdown texts for a reader at `level`."""
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.session_state[LEVEL_KEY] = level
+    at.switch_page(str(ROOT / path)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return [str(m.value) for m in at.markdown]
 
 
 def ok(at: AppTest) -> None:
@@ -40,13 +51,35 @@ def alternatives():
     return open_page("pages/lesson_10_alternatives.py")
 
 
-def test_alternatives_renders_without_training(alternatives):
-    at = alternatives
+def test_alternatives_renders_without_training():
+    at = open_page("pages/lesson_10_alternatives.py")  # its own: the fixture's may have run
     assert at.title[0].value.startswith("10.")
-    assert chart(at, "l10_block") and chart(at, "l10_online")
+    assert chart(at, "l10_block")
+    assert not any("l10_online" in k for k in charts(at))  # lesson 11's now
     assert len(at.table) == 2  # Wu & He, when to use
     assert "34.7" in at.table[0].value.to_string()
+    assert list(at.table[1].value["Normalization"]) == [
+        "Batch norm",
+        "Layer norm",
+        "Instance norm",
+        "Group norm",
+    ]
     assert not any("l10_sweep" in k for k in charts(at))  # experiments wait for a click
+    assert "l10_single_on_btn" not in [b.key for b in at.button]  # lesson 11's
+    assert at.number_input(key="l10_seed").value == 0
+
+
+def test_alternatives_text_follows_the_level():
+    page = "pages/lesson_10_alternatives.py"
+    beginner, expert = markdown_at(page, "beginner"), markdown_at(page, "expert")
+    assert any("Few samples, shaky numbers" in t for t in beginner)
+    assert not any("Few samples, shaky numbers" in t for t in expert)
+    assert any("Estimator noise" in t for t in expert)
+    # beginners get glossary links in the running text, experts the plain words
+    assert any("[layer norm](glossary?glossary_q=layer+normalization" in t for t in beginner)
+    assert not any("](glossary?" in t for t in expert)
+    assert any("which numbers share one mean" in t for t in beginner)
+    assert any("Blue cubes share the statistics" in t for t in expert)
 
 
 @pytest.mark.parametrize(
@@ -71,33 +104,6 @@ def test_group_count_changes_the_pairs(alternatives):
         assert metrics(at)["Mean/variance pairs"] == str(pairs)
 
 
-def test_online_norm_widgets(alternatives):
-    at = alternatives
-    at.select_slider(key="l10_decay").set_value(0.9).run()
-    at.slider(key="l10_drift").set_value(0.0).run()
-    ok(at)
-    m = metrics(at)
-    assert abs(float(m["Output mean, last 250 samples"])) < 0.3
-    assert m["Memory of the averages"] == "~10 samples"
-    at.select_slider(key="l10_decay").set_value(0.999).run()
-    at.slider(key="l10_drift").set_value(3.0).run()
-    ok(at)
-    assert metrics(at)["Memory of the averages"] == "~1000 samples"
-
-
-@pytest.mark.slow
-def test_single_class_experiment_runs_on_the_page(alternatives):
-    at = alternatives
-    at.select_slider(key="l10_warmup").set_value(0.5).run()
-    at.button(key="l10_single_on_btn").click().run()
-    ok(at)
-    m = metrics(at)
-    assert pct(m["Batch norm"]) < 0.3 < pct(m["Batch renorm"])
-    assert pct(m["Group norm (4 groups)"]) > 0.9
-    fig = chart(at, "l10_single")
-    assert [t["name"] for t in fig["data"]][-2:] == ["r_max", "d_max"]
-
-
 @pytest.mark.slow
 def test_sweep_runs_on_the_page(alternatives):
     at = alternatives
@@ -116,6 +122,63 @@ def test_sweep_runs_on_the_page(alternatives):
 
 
 @pytest.fixture(scope="module")
+def batches():
+    return open_page("pages/lesson_10b_non_random_batches.py")
+
+
+def test_non_random_batches_renders_without_training():
+    at = open_page("pages/lesson_10b_non_random_batches.py")  # untouched by other tests
+    assert at.title[0].value.startswith("11.")
+    assert chart(at, "l10_online")
+    assert not any("l10_block" in k for k in charts(at))  # lesson 10's
+    assert not any("l10_single" in k for k in charts(at))  # waits for a click
+    assert len(at.table) == 1
+    assert list(at.table[0].value["Normalization"]) == ["Batch renorm", "Online norm"]
+    assert any(r"\mathrm{clip}" in m.value for m in at.markdown)  # renorm's formula
+    assert at.number_input(key="l10_seed").value == 0
+
+
+def test_non_random_batches_text_follows_the_level():
+    page = "pages/lesson_10b_non_random_batches.py"
+    beginner, expert = markdown_at(page, "beginner"), markdown_at(page, "expert")
+    assert any("Shuffling the training data" in t for t in beginner)
+    assert not any("Shuffling the training data" in t for t in expert)
+    assert any("within-class" in t for t in expert)
+    assert any("by a factor r and a shift d" in t for t in beginner)
+    assert any("the gradient is BN's, scaled" in t for t in expert)
+
+
+def test_online_norm_widgets(batches):
+    at = batches
+    at.select_slider(key="l10_decay").set_value(0.9).run()
+    at.slider(key="l10_drift").set_value(0.0).run()
+    ok(at)
+    m = metrics(at)
+    assert abs(float(m["Output mean, last 250 samples"])) < 0.3
+    assert m["Memory of the averages"] == "~10 samples"
+    at.select_slider(key="l10_decay").set_value(0.999).run()
+    at.slider(key="l10_drift").set_value(3.0).run()
+    ok(at)
+    assert metrics(at)["Memory of the averages"] == "~1000 samples"
+
+
+@pytest.mark.slow
+def test_single_class_experiment_runs_on_the_page(batches):
+    at = batches
+    at.select_slider(key="l10_warmup").set_value(0.5).run()
+    at.button(key="l10_single_on_btn").click().run()
+    ok(at)
+    m = metrics(at)
+    assert pct(m["Batch norm"]) < 0.3 < pct(m["Batch renorm"])
+    assert pct(m["Group norm (4 groups)"]) > 0.9
+    fig = chart(at, "l10_single")
+    assert [t["name"] for t in fig["data"]][-2:] == ["r_max", "d_max"]
+
+
+# --- lesson 12 ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
 def why():
     return open_page("pages/lesson_11_why_it_works.py")
 
@@ -123,7 +186,7 @@ def why():
 def test_why_renders():
     # its own page: tests run shuffled, and on the shared one a landscape run may be drawn
     at = open_page("pages/lesson_11_why_it_works.py")
-    assert at.title[0].value.startswith("11.")
+    assert at.title[0].value.startswith("12.")
     assert chart(at, "l11_band")
     assert not any("l11_landscape" in k for k in charts(at))
 
