@@ -1,4 +1,4 @@
-"""Lesson 11: covariate shift or a smoother landscape? Both tested on a small net.
+"""Lesson 12: covariate shift or a smoother landscape? Both tested on a small net.
 
 Words: assets/lessons/why-it-works.md; settings and table arithmetic:
 bnlib/lessons/why_it_works.py; figures: bnlib/viz/why_it_works.py; cached runs and what

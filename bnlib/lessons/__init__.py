@@ -6,5 +6,5 @@ settings of lessons 1-6. Numpy and bnlib.core only: no streamlit, plotly or torc
 """
 
 # The band the lessons draw around a distribution over time: 15th, 50th (median), 85th
-# percentile (lesson 1's activations, lesson 11's noisy unit).
+# percentile (lesson 1's activations, lesson 12's noisy unit).
 PERCENTILES = (15.0, 50.0, 85.0)

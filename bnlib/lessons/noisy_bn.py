@@ -1,4 +1,4 @@
-"""Lesson 11's numpy side: what injected noise does to one unit's distribution after BN.
+"""Lesson 12's numpy side: what injected noise does to one unit's distribution after BN.
 
 Santurkar et al. (2018) added, after every BN layer, i.i.d. noise to every activation,
 with a non-zero mean and a non-unit variance redrawn at every step. This is a

@@ -1,4 +1,4 @@
-"""Lesson 11 (why it works): its shareable settings and the numbers its text reports.
+"""Lesson 12 (why it works): its shareable settings and the numbers its text reports.
 
 The experiments themselves are torch (bnlib.lab.experiments: noisy_bn_experiment,
 landscape_experiment); one unit's noisy distribution is numpy (bnlib.lessons.noisy_bn).

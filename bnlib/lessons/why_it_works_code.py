@@ -1,4 +1,4 @@
-"""Lesson 11's code tabs: the landscape probes, in words and in PyTorch."""
+"""Lesson 12's code tabs: the landscape probes, in words and in PyTorch."""
 
 NUMPY = """
 # the probes, in words (bnlib.lab.experiments.landscape_experiment does this in torch)

@@ -1,4 +1,4 @@
-"""Lesson 11's Streamlit side: cached runs and what each experiment shows once it has run.
+"""Lesson 12's Streamlit side: cached runs and what each experiment shows once it has run.
 
 The page (pages/lesson_11_why_it_works.py) keeps the widgets; words come from
 assets/lessons/why-it-works.md at the reader's level, {{name}} placeholders filled here.

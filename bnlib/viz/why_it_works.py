@@ -1,4 +1,4 @@
-"""Lesson 11 (why it works): accuracy curves, noisy BN's bands, the loss landscape.
+"""Lesson 12 (why it works): accuracy curves, noisy BN's bands, the loss landscape.
 
 Arrays in, a plotly Figure out; nothing here calls streamlit.
 """
