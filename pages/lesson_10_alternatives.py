@@ -132,6 +132,9 @@ def sweep_section() -> None:
 sweep_section()
 why_box(words(URL, "tiny-batch-why"))
 
+with st.expander("Small batches in practice: what people do, and what BN costs"):
+    say(URL, "in-practice")
+
 st.header("When to use what")
 st.table(
     [r for r in WHEN_TO_USE if r["Normalization"] in KIND_LABELS.values()], border="horizontal"

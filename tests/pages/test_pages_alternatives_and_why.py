@@ -245,3 +245,18 @@ def test_landscape_runs_and_reports_the_measures(why):
     assert len(chart(at, "l11_landscape")["data"]) == 10
     at.select_slider(key="l11_lr").set_value(0.1).run()  # another lr, another run
     ok(at)
+
+
+@pytest.mark.parametrize("level", ["beginner", "intermediate", "expert"])
+def test_small_batch_practice_is_taught_at_every_level(level):
+    """Curriculum 15: SyncBN, frozen BN, and that gradient accumulation does not enlarge
+    the batch BN sees, in an expander under the sweep."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.session_state[LEVEL_KEY] = level
+    at.switch_page(str(ROOT / "pages/lesson_10_alternatives.py")).run()
+    ok(at)
+    (box,) = [e for e in at.expander if e.label.startswith("Small batches in practice")]
+    text = " ".join(m.value for m in box.markdown)
+    assert "SyncBatchNorm" in text and "eval mode" in text
+    # the accumulation trap, said at the reader's level
+    assert "micro-batch" in text or "small batch on its own" in text
