@@ -13,7 +13,12 @@ from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.widgets import link_notices, setting_widget
-from bnlib.viz.batch_statistics import eps_effect_figure, features_figure, four_steps_figure
+from bnlib.viz.batch_statistics import (
+    bowl_figure,
+    eps_effect_figure,
+    features_figure,
+    four_steps_figure,
+)
 
 URL = "batch-statistics"
 header(URL)
@@ -128,6 +133,16 @@ four_steps()
 
 st.subheader("Why a common footing helps")
 prose(URL, "common-footing")
+prose(URL, "bowl")
+raw, flat = lesson.bowl(lesson.BOWL_SCALE, False), lesson.bowl(lesson.BOWL_SCALE, True)
+chart(
+    bowl_figure,
+    raw,
+    flat,
+    key="l2_bowl",
+    alt=f"Gradient descent needs {raw.steps_to_1pct} steps in the long thin bowl of raw "
+    f"inputs and {flat.steps_to_1pct} in the round bowl of normalized ones.",
+)
 code_tabs(code.NUMPY, code.TORCH)
 check_yourself(URL)
 next_lesson(URL)

@@ -113,3 +113,65 @@ def eps_effect_figure(
     fig.update_xaxes(type="log", title_text="eps")
     fig.update_yaxes(range=[-0.02, 1.05], title_text="std of x̂")
     return styled(fig, f"Std of x̂ for a batch variance of {fmt(var)}", height)
+
+
+def bowl_figure(raw, normalized, height: int = 380) -> go.Figure:
+    """Two panels, weight space at the same scale: the loss contours and the gradient
+    descent path for raw inputs (a long thin bowl: the path zig-zags across it and crawls
+    along it) and for normalized inputs (a round bowl: straight to the bottom).
+    `raw` and `normalized` are bnlib.lessons.batch_statistics.Bowl results."""
+    titles = [
+        f"Raw inputs: {raw.steps_to_1pct} steps",
+        f"Normalized inputs: {normalized.steps_to_1pct} steps",
+    ]
+    fig = grid_figure(1, 2, titles=titles, hspace=0.12)
+    grid = np.linspace(-3.0, 3.0, 81)
+    w1, w2 = np.meshgrid(grid, grid)
+    for col, b, color, name in (
+        (1, raw, theme.NO_BN, "raw inputs"),
+        (2, normalized, theme.WITH_BN, "normalized inputs"),
+    ):
+        ax = cell(1, col, 2)
+        loss = 0.5 * (b.curvature[0] * w1**2 + b.curvature[1] * w2**2)
+        fig.add_trace(
+            on(
+                go.Contour(
+                    x=grid,
+                    y=grid,
+                    z=loss,
+                    contours=dict(coloring="lines", start=0.25, end=12.25, size=1.5),
+                    line=dict(width=1),
+                    colorscale=[[0, theme.BATCH], [1, theme.BATCH]],
+                    showscale=False,
+                    hoverinfo="skip",
+                    name="loss contours",
+                    showlegend=col == 1,
+                ),
+                ax,
+            )
+        )
+        fig.add_trace(
+            on(
+                go.Scatter(
+                    x=b.path[:, 0],
+                    y=b.path[:, 1],
+                    mode="lines+markers",
+                    line=dict(color=color, width=2),
+                    marker=dict(size=5),
+                    name=f"{len(b.path) - 1} gradient steps, {name}",
+                ),
+                ax,
+            )
+        )
+        # equal scales (a round bowl looks round); the plot area shrinks, not the range
+        fig.layout["xaxis" + ax[0][1:]].update(
+            range=[-3, 3], title_text="weight 1", constrain="domain"
+        )
+        fig.layout["yaxis" + ax[1][1:]].update(
+            range=[-3, 3],
+            title_text="weight 2" if col == 1 else None,
+            scaleanchor=ax[0],
+            scaleratio=1,
+            constrain="domain",
+        )
+    return theme.layout(fig, None, height, legend=False)

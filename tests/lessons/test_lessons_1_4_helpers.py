@@ -61,3 +61,41 @@ def test_l4_sigmoid_figure_has_curves_points_and_histograms():
     kinds = [t.type for t in fig.data]
     assert kinds.count("bar") == 2 and kinds.count("scatter") == 4
     assert {t.name for t in fig.data if t.type == "bar"} == {"γ = 1", "γ = 3"}
+
+
+# --- lesson 2's two bowls
+
+
+def test_a_long_thin_bowl_takes_many_more_steps_than_a_round_one():
+    from bnlib.lessons.batch_statistics import bowl
+
+    raw, flat = bowl(5.0, normalized=False), bowl(5.0, normalized=True)
+    assert raw.curvature == (1.0, 25.0) and flat.curvature == (1.0, 1.0)
+    assert raw.lr == pytest.approx(1.6 / 25) and flat.lr == pytest.approx(1.6)
+    # the start puts half the loss in each direction; the steep half vanishes at once and
+    # the flat half shrinks by (1 - lr)**2 per step: the count follows from that
+    expected = int(np.ceil(np.log(0.02) / (2 * np.log(1 - raw.lr))))
+    assert abs(raw.steps_to_1pct - expected) <= 1
+    assert flat.steps_to_1pct < raw.steps_to_1pct / 4
+    # the raw path zig-zags across the narrow direction: weight 2 changes sign every step
+    signs = np.sign(raw.path[:6, 1])
+    assert np.all(signs[1:] == -signs[:-1])
+    assert raw.path.shape == (26, 2)
+
+
+def test_bowl_rejects_a_scale_that_is_not_positive():
+    from bnlib.lessons.batch_statistics import bowl
+
+    with pytest.raises(ValueError, match="scale must be positive"):
+        bowl(0.0, normalized=False)
+
+
+def test_bowl_figure_draws_contours_and_both_paths_on_equal_axes():
+    from bnlib.lessons.batch_statistics import bowl
+    from bnlib.viz.batch_statistics import bowl_figure
+
+    fig = bowl_figure(bowl(5.0, False), bowl(5.0, True))
+    kinds = [t.type for t in fig.data]
+    assert kinds == ["contour", "scatter", "contour", "scatter"]
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis2.scaleanchor == "x2"
+    assert "steps" in fig.layout.annotations[0].text

@@ -54,7 +54,9 @@ def slider_ends(at: AppTest, setting) -> None:
 
 def test_l2_every_distribution_normalizes_to_mean_zero():
     at = open_page("lesson_02_batch_statistics.py")
-    assert len(charts(at)) == 3
+    assert len(charts(at)) == 4  # four steps, features, eps, and the two bowls
+    bowls = [c for c in charts(at) if "steps" in json.dumps(c["layout"].get("annotations", []))]
+    assert len(bowls) == 1 and len(bowls[0]["data"]) == 4
     for kind in LS.L2_DIST.choices:
         at.selectbox(key="l2_dist").set_value(kind).run()
         ok(at)
