@@ -8,8 +8,8 @@ from bnlib.lessons.covariate import FLAT, band_summary, checkpoint, flat_fractio
 from bnlib.lessons.settings import L1, L1_EVERY, L1_LAYER, L1_LR, L1_SEED, L1_STEP, L1_UNIT
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
-from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
+from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.covariate import accuracy_figure, shift_bands_figure
 
@@ -40,7 +40,7 @@ def replay() -> None:
     with c3:
         lr = float(setting_widget(L1_LR))
     step = int(setting_widget(L1_STEP))
-    seed = int(seed_controls(L1_SEED))
+    seed = int(seed_control(L1_SEED))
     plain, bn = runs(lr, seed)
     k = checkpoint(step, L1_EVERY, len(plain.steps))
     band_plain = plain.bands[:, layer - 1, unit]  # (K, 3)

@@ -10,8 +10,8 @@ from bnlib.lessons import batch_statistics_code as code
 from bnlib.lessons.settings import L2, L2_BATCH, L2_DIST, L2_EPS, L2_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
-from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
+from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.batch_statistics import (
     bowl_figure,
@@ -48,7 +48,7 @@ def four_steps() -> None:
         m = setting_widget(L2_BATCH)
     with c3:
         eps = setting_widget(L2_EPS, format_func=nf.eps)
-    seed = seed_controls(L2_SEED)
+    seed = seed_control(L2_SEED)
     try:
         raw, centered, scaled, mu, var = normalize_one(kind, int(m), float(eps), int(seed))
     except ValueError as exc:

@@ -17,8 +17,8 @@ from bnlib.lessons.estimates import (
 from bnlib.lessons.settings import L3, L3_BATCH, L3_DIST, L3_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
-from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
+from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.estimates import batch_grid_figure, estimate_scatter_figure
 
@@ -53,7 +53,7 @@ def explorer() -> None:
         kind = setting_widget(L3_DIST, format_func=lambda k: SIGNALS[k].label)
     with c2:
         m = int(setting_widget(L3_BATCH))
-    seed = seed_controls(L3_SEED)
+    seed = seed_control(L3_SEED)
     p = pop(kind)
     batches = grid_batches(kind, m, int(seed))
     if m == 1:

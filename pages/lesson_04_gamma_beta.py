@@ -10,8 +10,8 @@ from bnlib.lessons.gamma_beta import EPS, NAMES, PRESETS, SIG_GAMMA, demo_inputs
 from bnlib.lessons.settings import L4, L4_BETA_A, L4_BETA_B, L4_GAMMA_A, L4_GAMMA_B, L4_SEED
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
-from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
+from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.gamma_beta import gamma_beta_figure, sigmoid_gamma_figure
 
@@ -70,7 +70,7 @@ def playground() -> None:
     with c2:
         gb = setting_widget(L4_GAMMA_B)
         bb = setting_widget(L4_BETA_B)
-    seed = seed_controls(L4_SEED)
+    seed = seed_control(L4_SEED)
     x, x_hat, mean, var = batch(int(seed))
     gamma = np.array([ga, gb], dtype=np.float64)
     beta = np.array([ba, bb], dtype=np.float64)

@@ -11,8 +11,8 @@ from bnlib.lessons import settings as ls
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.lesson_fill import prose_with
-from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.quiz import check_yourself
+from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.running import companions_figure, running_stats_figure
 
@@ -42,7 +42,7 @@ def stream_view() -> None:
     with c3:
         m = setting_widget(ls.L5_BATCH)
     drift = setting_widget(ls.L5_DRIFT)
-    seed = seed_controls(ls.L5_SEED)
+    seed = seed_control(ls.L5_SEED)
     w = float(mom) if conv == "PyTorch" else keras_to_torch_momentum(float(mom))
     other = "Keras" if conv == "PyTorch" else "PyTorch"
     st.caption(

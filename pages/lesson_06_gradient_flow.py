@@ -11,9 +11,9 @@ from bnlib.ui.charts import chart
 from bnlib.ui.gradient_flow_view import gradient_check, tiny_batch
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.lesson_fill import filled, prose_with
-from bnlib.ui.lesson_widgets import seed_controls
 from bnlib.ui.level import at_most
 from bnlib.ui.quiz import check_yourself
+from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
 from bnlib.viz.gradient_flow import bn_graph_dot, gradient_paths_figure, timing_figure
 
@@ -49,7 +49,7 @@ def walkthrough() -> None:
         gamma = float(setting_widget(L6_GAMMA))
     with c3:
         eps = float(setting_widget(L6_EPS, format_func=nf.eps))
-    seed = int(seed_controls(L6_SEED))
+    seed = int(seed_control(L6_SEED))
     x, dy, y, cache, g = tiny_batch(m, gamma, eps, seed)
     mu, var, inv = float(cache.mean[0]), float(cache.var[0]), float(cache.inv_std[0])
     rows = np.arange(1, m + 1)

@@ -36,8 +36,12 @@ def ok(at: AppTest) -> AppTest:
 
 
 def slider_ends(at: AppTest, setting) -> None:
-    """Move a slider (or select-slider) to its minimum, then its maximum; the page must survive."""
-    if setting.kind == "choice":
+    """Move a slider (or select-slider, or the seed's number box) to its minimum, then its
+    maximum; the page must survive."""
+    if setting.key.endswith("_seed"):  # bnlib.ui.seeding: a number box in a popover
+        w = at.number_input(key=setting.key)
+        ends = (setting.min, setting.max)
+    elif setting.kind == "choice":
         w = at.select_slider(key=setting.key)
         ends = (setting.choices[0], setting.choices[-1])
     else:
@@ -79,7 +83,7 @@ def test_l2_sliders_to_their_ends_and_new_sample():
     std = float(metrics(at)["std of x̂"])
     var = float(metrics(at)["σ²_B (batch variance)"])
     assert std == pytest.approx(math.sqrt(var / (var + 1.0)), rel=1e-3)  # eps shrinks the spread
-    at.slider(key="l2_seed").set_value(5).run()
+    at.number_input(key="l2_seed").set_value(5).run()
     before = metrics(at)["μ_B (batch mean)"]
     at.button(key="l2_seed_new").click().run()
     ok(at)
@@ -374,7 +378,7 @@ def test_l1_every_widget_to_its_ends():
     at.slider(key="l1_step").set_value(0).run()
     m = metrics(at)
     assert m["band beyond ±2, without BN"] == "0%"  # at the start the band is narrow
-    at.slider(key="l1_seed").set_value(3).run()
+    at.number_input(key="l1_seed").set_value(3).run()
     ok(at)
     at.button(key="l1_seed_new").click().run()  # a seed that was not precomputed: trains live
     ok(at)
