@@ -4,7 +4,8 @@ labels) overlaps another or is cut off by the chart's edge.
 
 Positions are measured in the browser from the SVG Plotly drew, after each chart has been
 scrolled into view. The light and dark themes change colours only, not these positions, so
-one theme is measured. Tick labels of one axis are not compared with each other (Plotly
+one theme is measured for them; the colours are measured in both themes (every chart text
+at least 4.5:1 against the app's background, WCAG's level for small text). Tick labels of one axis are not compared with each other (Plotly
 thins them itself); everything else is compared with everything.
 """
 
@@ -108,3 +109,44 @@ def test_no_chart_text_overlaps_or_is_cut_off(browser, app_server, size):
         ctx.close()
     assert sum(counted.values()) >= 15, f"too few charts measured: {counted}"
     assert not problems, "\n".join(problems)
+
+
+# Chart texts whose contrast against the app's background is under 4.5:1.
+CONTRAST = """
+() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const bg = parse(getComputedStyle(document.querySelector("[data-testid='stApp']")).backgroundColor);
+  const low = [];
+  document.querySelectorAll("[data-testid='stPlotlyChart']").forEach((chart, ci) => {
+    chart.querySelectorAll(
+      ".legendtext, .gtitle, [class*='title'] text, .xtick text, .ytick text, .annotation-text"
+    ).forEach((el) => {
+      const fill = parse(getComputedStyle(el).fill);
+      if (fill.length < 3 || (fill.length > 3 && fill[3] === 0)) return;
+      const r = ratio(fill.slice(0, 3), bg);
+      if (r < 4.5) low.push(`chart ${ci}: "${(el.textContent || "").slice(0, 30)}" ${r.toFixed(2)}:1`);
+    });
+  });
+  return low;
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_chart_text_reads_in_both_themes(browser, app_server, scheme):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme=scheme)
+    pg = ctx.new_page()
+    problems, counted = [], {}
+    try:
+        for spec in available_pages():
+            counted[spec.url_path] = load(pg, app_server, spec.url_path)
+            problems += [f"/{spec.url_path}: {p}" for p in pg.evaluate(CONTRAST)]
+    finally:
+        ctx.close()
+    assert sum(counted.values()) >= 15, f"too few charts measured: {counted}"
+    assert not problems, "\n".join(problems[:40])
