@@ -10,7 +10,6 @@ from bnlib.lessons import running_code as code
 from bnlib.lessons import settings as ls
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
-from bnlib.ui.lesson_fill import prose_with
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
@@ -76,7 +75,7 @@ def stream_view() -> None:
         "Ratios averaged over batches 51 to 150; batch noise moves the first two by a few "
         "percent, the third is exact."
     )
-    prose_with(URL, "biased-variance", factor=nf.fixed((m - 1) / m, 2))
+    prose(URL, "biased-variance", factor=nf.fixed((m - 1) / m, 2))
     fold_view(r.layer)
     eval_demo(r.layer, int(seed))
 
@@ -97,14 +96,14 @@ def fold_view(layer) -> None:
 
 def eval_demo(layer, seed: int) -> None:
     st.subheader('The "forgot model.eval()" bug')
-    prose_with(URL, "eval-demo", x0=lr.X0, batches=lr.DEMO_BATCHES)
+    prose(URL, "eval-demo", x0=lr.X0, batches=lr.DEMO_BATCHES)
     k = int(setting_widget(ls.L5_COMPANIONS))
     try:
         train_out, eval_out = lr.companion_outputs(layer, lr.X0, lr.demo_companions(seed, k))
     except ValueError as exc:
         st.error(f"Training mode, batch of one: {exc}")
         scale, shift = layer.fold()
-        prose_with(URL, "batch-of-one", x0=lr.X0, y=nf.fixed(scale[0] * lr.X0 + shift[0], 4))
+        prose(URL, "batch-of-one", x0=lr.X0, y=nf.fixed(scale[0] * lr.X0 + shift[0], 4))
         return
     chart(
         companions_figure,

@@ -9,8 +9,7 @@ from bnlib.lessons import gradient_flow_code as code
 from bnlib.lessons.settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N
 from bnlib.ui.charts import chart
 from bnlib.ui.gradient_flow_view import gradient_check, tiny_batch
-from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
-from bnlib.ui.lesson_fill import filled, prose_with
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose, words
 from bnlib.ui.level import at_most
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -37,7 +36,7 @@ st.graphviz_chart(
     alt="The BN graph: x feeds the mean, x minus the mean feeds the variance, both feed "
     "x-hat, which with gamma and beta gives y. Dashed arrows carry the gradients back.",
 )
-st.caption(filled(URL, "graph-caption"))
+st.caption(words(URL, "graph-caption"))
 
 
 @st.fragment
@@ -97,14 +96,14 @@ def walkthrough() -> None:
     b.metric("Σ dx_i · x̂_i", nf.sci(along_xhat, 1), help=help_b)
     help_c = "The exact value of Σ dx_i · x̂_i, from the compact formula below."
     c.metric("γ·ε/(σ²_B+ε)^(3/2) · Σ dy_i·x̂_i", nf.sci(predicted, 1), help=help_c)
-    prose_with(URL, "sums", ratio=nf.sci(eps / (var + eps), 1))
+    prose(URL, "sums", ratio=nf.sci(eps / (var + eps), 1))
     # scale invariance, measured on this batch: x -> 10 x
     shift, ratio = lg.scaled_batch(x, dy, cache, g["dx"], gamma, eps)
     a, b = st.columns(2)
     a.metric("max |x̂(10·x) − x̂(x)|", nf.sci(shift, 1))
     why_na = None if ratio is not None else "Some dx is 0 (γ = 0 stops every gradient)."
     b.metric("dx(10·x) ÷ dx(x)", "n/a" if why_na else nf.fixed(ratio, 4), help=why_na)
-    st.caption(filled(URL, "scale-invariance"))
+    st.caption(words(URL, "scale-invariance"))
 
     st.subheader("Gradient check")
     prose(URL, "gradient-check")

@@ -22,13 +22,12 @@ from bnlib.lessons.adaptive import (
 from bnlib.lessons.adaptive_code import KERAS, NUMPY, TORCH
 from bnlib.ui.adaptive_view import (
     read_upload,
-    say,
     show_upload,
     signal_chart,
     signal_result,
     signal_view,
 )
-from bnlib.ui.lesson import code_tabs, header, next_lesson
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
@@ -38,7 +37,7 @@ EXAMPLES = ASSETS / "examples"
 
 header(URL)
 link_notices(SETTINGS)
-say("intro")
+prose(URL, "intro")
 
 
 @st.fragment
@@ -67,7 +66,7 @@ def explorer() -> None:
 explorer()
 
 st.header("Your own data")
-say("own-data", max_mb=MAX_MB, max_columns=MAX_COLUMNS)
+prose(URL, "own-data", max_mb=MAX_MB, max_columns=MAX_COLUMNS)
 
 
 @st.fragment

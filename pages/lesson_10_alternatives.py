@@ -22,9 +22,9 @@ from bnlib.lessons.alternatives import (
     WU_HE,
 )
 from bnlib.lessons.alternatives_code import AXES_CODE
-from bnlib.ui.alternatives_view import block, say, sweep, words
+from bnlib.ui.alternatives_view import block, sweep
 from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose, run_button, words
 from bnlib.ui.level import why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
@@ -35,10 +35,10 @@ URL = "alternatives"
 
 header(URL)
 link_notices(AXES_SETTINGS)
-say(URL, "intro")
+prose(URL, "intro")
 
 st.header("Four ways to pick the statistics")
-say(URL, "axes")
+prose(URL, "axes")
 
 
 @st.fragment
@@ -79,7 +79,7 @@ def axes_section() -> None:
 axes_section()
 
 st.header("Batch size: BN against group and layer norm")
-say(URL, "batch-size")
+prose(URL, "batch-size")
 st.table(
     [
         {
@@ -133,13 +133,13 @@ sweep_section()
 why_box(words(URL, "tiny-batch-why"))
 
 with st.expander("Small batches in practice: what people do, and what BN costs"):
-    say(URL, "in-practice")
+    prose(URL, "in-practice")
 
 st.header("When to use what")
 st.table(
     [r for r in WHEN_TO_USE if r["Normalization"] in KIND_LABELS.values()], border="horizontal"
 )
-say(URL, "rule-of-thumb")
+prose(URL, "rule-of-thumb")
 code_tabs(*AXES_CODE)
 
 check_yourself(URL)

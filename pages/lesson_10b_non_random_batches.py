@@ -20,9 +20,9 @@ from bnlib.lessons.alternatives import (
     WHEN_TO_USE,
 )
 from bnlib.lessons.alternatives_code import BATCHES_CODE
-from bnlib.ui.alternatives_view import say, single_class, stream, words
+from bnlib.ui.alternatives_view import single_class, stream
 from bnlib.ui.charts import chart
-from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose, run_button, words
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
 from bnlib.ui.widgets import link_notices, setting_widget
@@ -32,11 +32,11 @@ URL = "non-random-batches"
 
 header(URL)
 link_notices(BATCHES_SETTINGS)
-say(URL, "intro")
+prose(URL, "intro")
 
 st.header("Batches that hold one class")
-say(URL, "one-class")
-say(URL, "renorm")
+prose(URL, "one-class")
+prose(URL, "renorm")
 
 
 @st.fragment
@@ -73,10 +73,10 @@ def single_class_section() -> None:
 
 
 single_class_section()
-say(URL, "renorm-result")
+prose(URL, "renorm-result")
 
 st.header("Batch size 1: online normalization")
-say(URL, "online")
+prose(URL, "online")
 
 
 @st.fragment

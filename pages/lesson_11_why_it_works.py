@@ -9,21 +9,21 @@ import streamlit as st
 
 from bnlib.lessons.why_it_works import LR, NOISE, NOISE_STEPS, SEED, SETTINGS, STEPS
 from bnlib.lessons.why_it_works_code import NUMPY, TORCH
-from bnlib.ui.lesson import code_tabs, header, next_lesson, run_button
-from bnlib.ui.level import term, why_box
+from bnlib.ui.lesson import code_tabs, header, next_lesson, prose, run_button, words
+from bnlib.ui.level import why_box
 from bnlib.ui.quiz import check_yourself
 from bnlib.ui.seeding import seed_control
-from bnlib.ui.why_view import band, landscape_results, noisy_training, say, words
+from bnlib.ui.why_view import band, landscape_results, noisy_training
 from bnlib.ui.widgets import link_notices, setting_widget
 
 URL = "why-it-works"
 
 header(URL)
 link_notices(SETTINGS)
-say("intro", ics=term("internal covariate shift"))
+prose(URL, "intro")
 
 st.header("Experiment 1: shake the distributions on purpose")
-say("noise")
+prose(URL, "noise")
 
 
 @st.fragment
@@ -39,11 +39,11 @@ def noise_section() -> None:
 
 
 noise_section()
-why_box(words("noise-why"))
+why_box(words(URL, "noise-why"))
 
 st.header("Experiment 2: how smooth is the loss along the gradient?")
-say("landscape", landscape=term("loss landscape"))
-say("probes")
+prose(URL, "landscape")
+prose(URL, "probes")
 
 
 @st.fragment
@@ -59,10 +59,10 @@ def landscape_section() -> None:
 
 landscape_section()
 with st.expander("What our runs show (five seeds, two learning rates)"):
-    say("our-runs")
+    prose(URL, "our-runs")
 
 st.header("So why does it work?")
-say("so-why")
+prose(URL, "so-why")
 
 code_tabs(NUMPY, TORCH)
 

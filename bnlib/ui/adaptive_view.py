@@ -2,7 +2,7 @@
 
 The page (pages/lesson_09_signal_processing.py) keeps the widgets' layout; this module draws
 what follows from them. Words come from assets/lessons/signal-processing.md at the reader's
-level, with {{name}} placeholders filled from the current run.
+level (bnlib.ui.lesson.prose), with {{name}} placeholders filled from the current run.
 """
 
 from __future__ import annotations
@@ -14,26 +14,15 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.course.lesson_text import lesson_text
 from bnlib.data.csvdata import MAX_BYTES, MAX_MB, CsvProblem, Table, md_escape, read_table
 from bnlib.data.csvdata import normalize_table as _normalize_table
 from bnlib.lessons import adaptive
 from bnlib.lessons.adaptive import LABELS
-from bnlib.ui import level as lv
 from bnlib.ui.charts import chart
+from bnlib.ui.lesson import prose
 from bnlib.viz.adaptive import columns_figure, drift_figure, signal_figure
 
 URL = "signal-processing"
-
-
-def say(name: str, box=None, **values) -> str:
-    """Write section `name` of the lesson's text at the reader's level, each {{key}} replaced
-    by values[key]; returns the text written."""
-    text = lesson_text(URL).get(name, lv.level())
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", str(value))
-    (box or st).markdown(text)
-    return text
 
 
 @st.cache_data(show_spinner=False)
@@ -70,13 +59,13 @@ def signal_chart(kind: str, view: dict) -> None:
 def two_level_text(view: dict, p: float) -> None:
     hi, lo = adaptive.two_level_closed_form(p)
     m_hi, m_lo = view["measured"]
-    say("two-level-formula")
+    prose(URL, "two-level-formula")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("High level, measured", f"{nf.fixed(m_hi, 4)}")
     c2.metric("High level, formula", f"{nf.fixed(hi, 4)}")
     c3.metric("Low level, measured", f"{nf.fixed(m_lo, 4)}")
     c4.metric("Low level, formula", f"{nf.fixed(lo, 4)}")
-    say("two-level", p=nf.fixed(p, 2), var=nf.fixed(p * (1 - p), 4), hi=nf.fixed(hi, 2))
+    prose(URL, "two-level", p=nf.fixed(p, 2), var=nf.fixed(p * (1 - p), 4), hi=nf.fixed(hi, 2))
 
 
 def drifting_text(view: dict, momentum: float, chunk: int) -> None:
@@ -84,7 +73,8 @@ def drifting_text(view: dict, momentum: float, chunk: int) -> None:
     c1.metric("Slow share, whole-record statistics", f"{view['slow_whole']:.0%}")
     c2.metric("Slow share, running statistics", f"{view['slow_stream']:.0%}")
     c3.metric("Memory of the running mean", f"≈ {nf.fixed(chunk / momentum, 0)} steps")
-    say(
+    prose(
+        URL,
         "drifting",
         slow_whole=f"{view['slow_whole']:.0%}",
         chunk=chunk,
@@ -97,7 +87,7 @@ def pixels_text(view: dict) -> None:
     c1, c2 = st.columns(2)
     c1.metric("Max gap between the two outputs (eps = 1e-5)", f"{nf.sci(view['gap'], 1)}")
     c2.metric("Same, with eps = 1e-12", f"{nf.sci(view['gap_tiny_eps'], 1)}")
-    say("pixels", gap=nf.sci(view["gap"], 0), gap_tiny=nf.sci(view["gap_tiny_eps"], 0))
+    prose(URL, "pixels", gap=nf.sci(view["gap"], 0), gap_tiny=nf.sci(view["gap_tiny_eps"], 0))
 
 
 def summary_table(view: dict, names: list[str]) -> None:
@@ -124,7 +114,7 @@ def signal_result(kind: str, view: dict, p, momentum, chunk) -> None:
         pixels_text(view)
     elif kind == "constant":
         st.metric("Largest |output|", f"{nf.fixed(np.abs(view['y']).max(), 1)}")
-        say("constant")
+        prose(URL, "constant")
     elif kind == "rare_events":
         lv_ = view["levels"]
         c1, c2 = st.columns(2)
@@ -132,12 +122,14 @@ def signal_result(kind: str, view: dict, p, momentum, chunk) -> None:
             "Baseline", f"{nf.fixed(lv_['baseline_in'], 2)} → {nf.fixed(lv_['baseline_out'], 2)}"
         )
         c2.metric("Spikes", f"{nf.fixed(lv_['spike_in'], 2)} → {nf.fixed(lv_['spike_out'], 2)}")
-        say("rare-events", share=f"{lv_['share']:.1%}", spike_out=nf.fixed(lv_["spike_out"], 0))
+        prose(
+            URL, "rare-events", share=f"{lv_['share']:.1%}", spike_out=nf.fixed(lv_["spike_out"], 0)
+        )
     elif kind == "multi_sensor":
         summary_table(view, ["temperature (~20)", "pressure (~1013)", "current (~0.01)"])
         s = view["summary"]
         var_c = float(s["std_in"][2] ** 2)
-        say("multi-sensor", var_c=nf.sci(var_c, 1), std_c=nf.fixed(s["std_out"][2], 2))
+        prose(URL, "multi-sensor", var_c=nf.sci(var_c, 1), std_c=nf.fixed(s["std_out"][2], 2))
 
 
 def read_upload(up, example: str, examples: Path):

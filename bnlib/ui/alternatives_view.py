@@ -1,37 +1,17 @@
 """Lessons 10 and 11 (alternatives, non-random batches): the cached computations behind
-their sections, and their text with glossary links.
+their sections (their text goes through bnlib.ui.lesson.prose).
 
 The pages stay glue: widgets -> these -> a figure from bnlib.viz.alternatives.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import streamlit as st
 
-from bnlib.course.lesson_text import lesson_text
 from bnlib.lessons.alternatives import normalize, online_stream, shared_mask, stat_count
-from bnlib.ui.level import level, term
 
 BLOCK = (4, 6, 2, 2)  # (N, C, H, W) drawn as cubes
-# [[glossary term]] or [[glossary term|words shown]] in a lesson text: a glossary link for
-# beginners (bnlib.ui.level.term), the plain words for everyone else.
-_TERM = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
-
-
-def words(url_path: str, name: str) -> str:
-    """Section `name` of the page's text at the reader's level, glossary terms linked."""
-    text = lesson_text(url_path).get(name, level())
-    return _TERM.sub(lambda m: term(m.group(1), m.group(2)), text)
-
-
-def say(url_path: str, name: str, box=None) -> str:
-    """Write section `name` (see words) as markdown into `box` (default: the page)."""
-    text = words(url_path, name)
-    (box or st).markdown(text)
-    return text
 
 
 @st.cache_data(show_spinner=False)

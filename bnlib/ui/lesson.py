@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from bnlib.course.glossary import lookup
 from bnlib.course.guides import Guide, guide_for
-from bnlib.course.lesson_text import lesson_text
+from bnlib.course.lesson_text import LessonTextError, lesson_text
 from bnlib.course.registry import next_page, page_by_url, previous_page
 from bnlib.ui import level as lv
 from bnlib.ui import progress
@@ -63,10 +64,33 @@ def code_tabs(numpy_code: str, torch_code: str, keras_code: str | None = None) -
             st.code(code.strip(), language="python")
 
 
-def prose(url_path: str, name: str, box=None) -> str:
-    """Write section `name` of the page's text (assets/lessons/<url_path>.md) at the
-    reader's level, into `box` (default: the page); returns the text written."""
+# [[glossary term]] or [[glossary term|words shown]] in a lesson text: a glossary link for
+# beginners (bnlib.ui.level.term), the plain words for everyone else.
+_TERM = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
+_SLOT = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+
+
+def words(url_path: str, name: str, **values) -> str:
+    """Section `name` of the page's text (assets/lessons/<url_path>.md) at the reader's
+    level: [[term]] becomes a glossary link, each {{key}} the value given for it (numbers
+    from the current run, already formatted). A {{key}} left without a value is an error,
+    not literal braces on the page; a value the reader's variant does not use is fine."""
     text = lesson_text(url_path).get(name, lv.level())
+    text = _TERM.sub(lambda m: lv.term(m.group(1), m.group(2)), text)
+
+    def fill(m: re.Match) -> str:
+        if m.group(1) not in values:
+            raise LessonTextError(
+                f"{url_path}.md: section {name!r} needs a value for {{{{{m.group(1)}}}}}"
+            )
+        return str(values[m.group(1)])
+
+    return _SLOT.sub(fill, text)
+
+
+def prose(url_path: str, name: str, box=None, **values) -> str:
+    """Write section `name` (see words) into `box` (default: the page); returns the text."""
+    text = words(url_path, name, **values)
     (box or st).markdown(text)
     return text
 

@@ -10,29 +10,13 @@ import numpy as np
 import streamlit as st
 
 from bnlib import format as nf
-from bnlib.course.lesson_text import lesson_text
 from bnlib.lessons.noisy_bn import noisy_unit_percentiles
 from bnlib.lessons.why_it_works import measure_rows, probe_every, ratio
-from bnlib.ui import level as lv
 from bnlib.ui.charts import chart
+from bnlib.ui.lesson import words
 from bnlib.viz.why_it_works import accuracy_curves_figure, landscape_figure, noise_band_figure
 
 URL = "why-it-works"
-
-
-def words(name: str, **values) -> str:
-    """Section `name` of the lesson's text at the reader's level, {{key}} -> values[key]."""
-    text = lesson_text(URL).get(name, lv.level())
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", str(value))
-    return text
-
-
-def say(name: str, **values) -> str:
-    """Write section `name` (see words) as markdown; returns the text written."""
-    text = words(name, **values)
-    st.markdown(text)
-    return text
 
 
 @st.cache_data(show_spinner=False)
@@ -69,6 +53,7 @@ def band(noise: float) -> None:
     )
     st.caption(
         words(
+            URL,
             "band-caption",
             plain=nf.fixed(np.abs(plain[:, 1]).max(), 2),
             noisy=nf.fixed(np.abs(noisy[:, 1]).max(), 2),
@@ -96,6 +81,7 @@ def noisy_training(noise: float, steps: int, seed: int) -> None:
     gap = acc["BN"] - acc["BN + noise"]
     st.caption(
         words(
+            URL,
             "noise-caption",
             steps=steps,
             gap=f"{abs(gap):.1%}",
@@ -128,6 +114,7 @@ def landscape_results(lr: float, steps: int, seed: int) -> None:
     st.table(measure_rows(s), border="horizontal")
     st.caption(
         words(
+            URL,
             "landscape-caption",
             loss_ratio=nf.fixed(ratio(s["No BN"]["loss_range"], s["BN"]["loss_range"]), 1),
             grad_ratio=nf.fixed(ratio(s["No BN"]["grad_change"], s["BN"]["grad_change"]), 1),

@@ -95,19 +95,26 @@ def load(pg, base: str, url_path: str) -> int:
     return charts.count()
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_no_chart_text_overlaps_or_is_cut_off(browser, app_server, size):
+def every_page(browser, base: str, probe: str, size: str = "desktop", scheme: str = "light"):
+    """Run the JS `probe` on every page once its charts are drawn; returns the problems it
+    found (prefixed by the page) and how many charts each page had."""
     width, height = SIZES[size]
-    ctx = browser.new_context(viewport={"width": width, "height": height})
+    ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
     pg = ctx.new_page()
     problems, counted = [], {}
     try:
         for spec in available_pages():
-            counted[spec.url_path] = load(pg, app_server, spec.url_path)
-            problems += [f"/{spec.url_path}: {p}" for p in pg.evaluate(MEASURE)]
+            counted[spec.url_path] = load(pg, base, spec.url_path)
+            problems += [f"/{spec.url_path}: {p}" for p in pg.evaluate(probe)]
     finally:
         ctx.close()
     assert sum(counted.values()) >= 15, f"too few charts measured: {counted}"
+    return problems
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_no_chart_text_overlaps_or_is_cut_off(browser, app_server, size):
+    problems = every_page(browser, app_server, MEASURE, size=size)
     assert not problems, "\n".join(problems)
 
 
@@ -139,14 +146,5 @@ CONTRAST = """
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_chart_text_reads_in_both_themes(browser, app_server, scheme):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme=scheme)
-    pg = ctx.new_page()
-    problems, counted = [], {}
-    try:
-        for spec in available_pages():
-            counted[spec.url_path] = load(pg, app_server, spec.url_path)
-            problems += [f"/{spec.url_path}: {p}" for p in pg.evaluate(CONTRAST)]
-    finally:
-        ctx.close()
-    assert sum(counted.values()) >= 15, f"too few charts measured: {counted}"
+    problems = every_page(browser, app_server, CONTRAST, scheme=scheme)
     assert not problems, "\n".join(problems[:40])

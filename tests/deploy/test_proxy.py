@@ -274,10 +274,13 @@ def test_browser_session_through_the_proxy_moves_a_slider(cluster, browser):
 
 
 class _Echo(http.server.BaseHTTPRequestHandler):
-    """An upstream that answers every request with the headers it received, as JSON."""
+    """An upstream that answers every request with the headers it received, as JSON (and
+    the health path with "ok", as the app does, so wait_healthy can wait for it)."""
 
     def _answer(self) -> None:
         body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
+        if self.path == "/_stcore/health":
+            body = b"ok"
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -301,15 +304,7 @@ def echo_behind_nginx(tmp_path) -> Iterator[Nginx]:
         nginx.cmd(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                http_get(nginx.url + "/")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        wait_healthy(nginx.url, nginx.proc, nginx.prefix / "error.log", 30)
         yield nginx
     finally:
         stop(nginx.proc)
