@@ -115,7 +115,13 @@ def view_link() -> str | None:
     base = st.context.url
     if not base:
         return None
-    pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    # The level comes from the session, not the URL: st.query_params can lag one run
+    # behind a click on the level (a rerun queued behind the page's first run).
+    pairs = [
+        (k, v) for k in st.query_params if k != lv.LEVEL_KEY for v in st.query_params.get_all(k)
+    ]
+    if lv.level() != lv.DEFAULT_LEVEL:
+        pairs.insert(0, (lv.LEVEL_KEY, lv.label(lv.level())))
     return base + ("?" + urlencode(pairs) if pairs else "")
 
 

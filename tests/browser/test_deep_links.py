@@ -26,6 +26,6 @@ def test_first_load_after_start_can_be_a_deep_link(browser, tmp_path):
         # app.py ran too: its sidebar (level selector, progress) is there
         sidebar = pg.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Your progress", exact=False).wait_for(timeout=10_000)
-        assert sidebar.get_by_text("Expert", exact=True).count() == 1
+        sidebar.locator(".st-key-expertise button", has_text="Expert").wait_for(timeout=60_000)
         assert_no_exception(pg)
         context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bnlib.course.registry import available_pages
 from tests.conftest import assert_no_exception, press_slider, wait_idle
@@ -37,12 +38,20 @@ def test_home_slider_moves_readout(app_server, page):
 
 def test_the_level_travels_in_the_link_a_lesson_offers(app_server, page):
     page.goto(app_server + "/batch-statistics?l2_batch=32")
+    link = page.locator("[data-testid='stCode']").last
+    link.get_by_text("l2_batch=32", exact=False).wait_for()  # the page is drawn to its foot
     wait_idle(page)
     page.locator(".st-key-expertise button", has_text="Expert").click()
     page.wait_for_url("**expertise=Expert**")  # a bound widget writes the label it shows
-    wait_idle(page)
-    link = page.locator("[data-testid='stCode']").last
-    link.get_by_text("expertise=Expert", exact=False).wait_for()
+    page.locator(".st-key-expertise button[aria-checked='true']", has_text="Expert").wait_for()
+    try:
+        link.get_by_text("expertise=Expert", exact=False).wait_for()
+    except PlaywrightTimeout:
+        notes = page.get_by_text("Expert note", exact=False).count()
+        raise AssertionError(
+            f"the link never took the level: it reads {link.inner_text()!r}, the URL is "
+            f"{page.url}, {notes} expert notes on the page"
+        ) from None
     text = link.inner_text()
     assert text.startswith(app_server + "/batch-statistics?") and "l2_batch=32" in text
     # the link reopens the lesson at that level in a fresh session

@@ -77,6 +77,7 @@ def test_a_malformed_lab_link_falls_back_with_a_notice(app_server, page):
     wait_idle(page)
     page.locator(".st-key-a_depth input[type=range]").wait_for(state="attached")
     assert page.locator(".st-key-a_depth input[type=range]").input_value() == "3"
+    page.get_by_text("was ignored", exact=False).nth(2).wait_for()  # drawn one by one
     assert page.get_by_text("was ignored", exact=False).count() == 3
     assert page.locator("b", has_text="x").count() == 0  # nothing from the URL as HTML
     assert_no_exception(page)

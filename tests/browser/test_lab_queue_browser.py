@@ -260,8 +260,12 @@ def test_a_client_clearing_the_caches_does_not_lift_the_training_cap(browser, la
     pages = [pg for _, pg in tabs]
     a, b, c, d = pages
     try:
-        for pg in (a, b, c):
-            pg.locator(".st-key-lab_train button").click()
+        # One press at a time: three clicks in a row reach the server in any order.
+        a.locator(".st-key-lab_train button").click()
+        wait_for_states([a], lambda s: s == ["training"], "a trains")
+        b.locator(".st-key-lab_train button").click()
+        wait_for_states([a, b], lambda s: s == ["training", "training"], "a, b train")
+        c.locator(".st-key-lab_train button").click()
         wait_for_states(
             [a, b, c], lambda s: s == ["training", "training", 1], "a, b train; c waits"
         )

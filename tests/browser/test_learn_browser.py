@@ -57,6 +57,7 @@ def test_bad_link_values_fall_back_with_a_notice_and_are_never_html(warm, page):
     _open(page, f"{app_server}/quiz?quiz_seed=abc&quiz_n={quote(evil)}")
     main = page.locator("[data-testid='stMain']")
     main.get_by_text("was ignored", exact=False).first.wait_for(timeout=WAIT_S * 1000)
+    main.get_by_text("was ignored", exact=False).nth(1).wait_for()  # drawn one by one
     assert main.get_by_text("was ignored", exact=False).count() == 2
     assert page.locator(SEED).input_value() == "1"
     assert page.locator("#injected").count() == 0
