@@ -32,7 +32,7 @@ def noise_section() -> None:
     noise = setting_widget(NOISE, c1)
     steps = setting_widget(NOISE_STEPS, c2)
     band(noise)
-    if not run_button("l11_noise_on", "Train with the noise (about 3 s)"):
+    if not run_button("l11_noise_on", "Train with the noise (about 10 s)"):
         return
     seed = int(st.session_state.get(SEED.key, SEED.default))
     noisy_training(noise, steps, seed)

@@ -24,7 +24,7 @@ NOISE = Setting(
     max=1.0,
     step=0.25,
 )
-NOISE_STEPS = Setting("l11_noise_steps", "choice", 600, "Training steps", choices=(600, 1500, 3000))
+NOISE_STEPS = Setting("l11_noise_steps", "choice", 600, "Training steps", choices=(300, 600, 1500))
 LR = Setting("l11_lr", "choice", 0.5, "Learning rate", choices=(0.1, 0.2, 0.5))
 STEPS = Setting("l11_steps", "choice", 300, "Training steps", choices=(300, 1000, 2000))
 SEED = Setting("l11_seed", "int", 0, "Seed", min=0, max=1_000_000)
@@ -35,6 +35,11 @@ MEASURES = (
     ("Gradient change", "grad_change"),
     ("Beta-smoothness", "beta"),
 )
+
+
+def noise_verdict(acc: Mapping[str, float]) -> str:
+    """ "kept" when the noisy net keeps more than half of BN's gain over no BN, else "lost"."""
+    return "kept" if acc["BN + noise"] - acc["No BN"] > (acc["BN"] - acc["No BN"]) / 2 else "lost"
 
 
 def probe_every(steps: int) -> int:

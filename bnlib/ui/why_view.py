@@ -11,7 +11,7 @@ import streamlit as st
 
 from bnlib import format as nf
 from bnlib.lessons.noisy_bn import noisy_unit_percentiles
-from bnlib.lessons.why_it_works import measure_rows, probe_every, ratio
+from bnlib.lessons.why_it_works import measure_rows, noise_verdict, probe_every, ratio
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import words
 from bnlib.viz.why_it_works import accuracy_curves_figure, landscape_figure, noise_band_figure
@@ -88,6 +88,7 @@ def noisy_training(noise: float, steps: int, seed: int) -> None:
             gap_side="below" if gap > 0 else "above",
             vs_plain=f"{abs(acc['BN + noise'] - acc['No BN']):.1%}",
             plain_side="above" if acc["BN + noise"] >= acc["No BN"] else "below",
+            verdict=words(URL, "verdict-" + noise_verdict(acc)),
         )
     )
 

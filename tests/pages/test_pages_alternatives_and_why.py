@@ -226,11 +226,12 @@ def test_noise_slider_moves_the_band(why):
 def test_noisy_training_runs(why):
     at = why
     at.slider(key="l11_noise").set_value(0.5).run()
-    at.select_slider(key="l11_noise_steps").set_value(600).run()
+    at.select_slider(key="l11_noise_steps").set_value(300).run()
     at.button(key="l11_noise_on_btn").click().run()
     ok(at)
     m = metrics(at)
-    assert pct(m["BN + noise: val accuracy"]) > 0.9
+    assert pct(m["BN + noise: val accuracy"]) > pct(m["No BN: val accuracy"]) + 0.4
+    assert any("kept most of what BN gives" in c.value for c in at.caption)
     assert len(chart(at, "l11_noise_acc")["data"]) == 3
 
 
