@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import wait_idle
-from tests.support.gates import WAIT_S
+from tests.support.gates import WAIT_S, wait_until
 
 pytestmark = pytest.mark.browser
 PROGRESS = "[data-testid='stProgress']"
@@ -43,12 +43,18 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page, server
     assert page.get_by_role("dialog").count() == 0
     train = page.locator(".st-key-lab_train button")
     train.wait_for()
-    # the page's last element: once it is drawn every control above it is too (a full run
-    # caught the count while the page was still being drawn)
-    page.get_by_text("Pick a preset or your own settings", exact=False).wait_for()
-    wait_idle(page)
-    visible = [c for c in page.locator(CONTROLS).all() if c.is_visible()]
-    assert len(visible) == 6, [c.inner_text() for c in visible]  # the basic view
+    # The basic view shows six controls. Waited for, not counted once: a full run caught
+    # the count while a rerun was still redrawing the settings (only Train was visible).
+    seen: list[str] = []
+
+    def basic_view() -> bool:
+        seen[:] = [c.inner_text() for c in page.locator(CONTROLS).all() if c.is_visible()]
+        return len(seen) == 6
+
+    try:
+        wait_until(basic_view, "six controls in the basic view", poll=0.25)
+    except AssertionError as err:
+        raise AssertionError(f"{err}; visible: {seen}") from None
     open_advanced(page)
     steps = page.locator(".st-key-a_steps input")
     steps.fill("100")  # 2 configs x 3 seeds x 100 steps = 600 run-steps
