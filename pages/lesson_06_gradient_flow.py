@@ -8,7 +8,7 @@ from bnlib.lessons import gradient_flow as lg
 from bnlib.lessons import gradient_flow_code as code
 from bnlib.lessons.settings import L6, L6_BATCH, L6_EPS, L6_GAMMA, L6_SEED, L6_TIMING_N
 from bnlib.ui.charts import chart
-from bnlib.ui.gradient_flow_view import gradient_check, tiny_batch
+from bnlib.ui.gradient_flow_view import gradient_check, scale_invariance, tiny_batch
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose, words
 from bnlib.ui.level import at_most
 from bnlib.ui.quiz import check_yourself
@@ -97,13 +97,6 @@ def walkthrough() -> None:
     help_c = "The exact value of Σ dx_i · x̂_i, from the compact formula below."
     c.metric("γ·ε/(σ²_B+ε)^(3/2) · Σ dy_i·x̂_i", nf.sci(predicted, 1), help=help_c)
     prose(URL, "sums", ratio=nf.sci(eps / (var + eps), 1))
-    # scale invariance, measured on this batch: x -> 10 x
-    shift, ratio = lg.scaled_batch(x, dy, cache, g["dx"], gamma, eps)
-    a, b = st.columns(2)
-    a.metric("max |x̂(10·x) − x̂(x)|", nf.sci(shift, 1))
-    why_na = None if ratio is not None else "Some dx is 0 (γ = 0 stops every gradient)."
-    b.metric("dx(10·x) ÷ dx(x)", "n/a" if why_na else nf.fixed(ratio, 4), help=why_na)
-    st.caption(words(URL, "scale-invariance"))
 
     st.subheader("Gradient check")
     prose(URL, "gradient-check")
@@ -111,6 +104,9 @@ def walkthrough() -> None:
 
 
 walkthrough()
+
+st.subheader("Scale invariance: big weights take small steps")
+scale_invariance()
 
 st.subheader("Compact backward vs step by step")
 prose(URL, "compact")

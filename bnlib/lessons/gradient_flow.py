@@ -53,16 +53,6 @@ def gradient_sums(dy, cache, dx, gamma: float, eps: float) -> tuple[float, float
     return float(dx[:, 0].sum()), float((dx[:, 0] * x_hat).sum()), predicted
 
 
-def scaled_batch(x, dy, cache, dx, gamma: float, eps: float, factor: float = 10.0):
-    """Scale the batch by `factor`: max |x̂(factor·x) − x̂(x)|, and the median ratio
-    dx(factor·x) / dx(x), or None when some dx is 0 (γ = 0 stops every gradient)."""
-    _, cache_f = forward(factor * x, float(gamma), BETA, float(eps))
-    dx_f = backward(dy, cache_f)[0][:, 0]
-    shift = float(np.abs(cache_f.x_hat - cache.x_hat).max())
-    d = dx[:, 0]
-    return shift, (float(np.median(dx_f / d)) if np.abs(d).min() > 0 else None)
-
-
 def best_time(fn: Callable[[], object], repeats: int = 5) -> float:
     """The fastest of `repeats` calls, in seconds."""
     best = np.inf

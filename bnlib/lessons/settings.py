@@ -166,7 +166,14 @@ L6_TIMING_N = Setting(
     "Rows in the timing batch (64 features)",
     choices=(256, 1024, 4096, 16384, 65536),
 )
+L6_SCALE = Setting(
+    "l6_scale",
+    "choice",
+    4.0,
+    "Multiply the weights by a",
+    choices=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0),
+)
 L6_SEED = seed_setting("l6")
-L6 = (L6_BATCH, L6_GAMMA, L6_EPS, L6_TORCH, L6_TIMING_N, L6_SEED)
+L6 = (L6_BATCH, L6_GAMMA, L6_EPS, L6_TORCH, L6_TIMING_N, L6_SCALE, L6_SEED)
 
 ALL = register(*L1, *L2, *L3, *L4, *L5, *L6)  # keys are unique app-wide

@@ -1,5 +1,5 @@
-"""Lesson 6's cached experiments (bnlib.lessons.gradient_flow), its PyTorch column and the
-gradient-check view."""
+"""Lesson 6's cached experiments (bnlib.lessons.gradient_flow), its PyTorch column, the
+gradient-check view and scale invariance with numbers (bnlib.lessons.scale_invariance)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ import streamlit as st
 from bnlib import format as nf
 from bnlib.core.gradcheck import rel_error
 from bnlib.lessons import gradient_flow as lg
-from bnlib.lessons.settings import L6_TORCH
+from bnlib.lessons import scale_invariance as si
+from bnlib.lessons.settings import L6_SCALE, L6_TORCH
+from bnlib.ui.charts import chart
+from bnlib.ui.lesson import prose, words
 from bnlib.ui.widgets import setting_widget
+from bnlib.viz.gradient_flow import weight_growth_figure
+
+URL = "gradient-flow"
+GROWTH_LRS = (0.1, 1.0, 10.0)
+GROWTH_STEPS = 100
 
 tiny_batch = st.cache_data(show_spinner=False, max_entries=64)(lg.tiny_batch)
 numeric_check = st.cache_data(show_spinner=False, max_entries=64)(lg.numeric_check)
@@ -49,3 +57,59 @@ def gradient_check(m: int, gamma: float, eps: float, seed: int) -> None:
     if "PyTorch autograd" in check:
         err = nf.sci(rel_error(ours, check["PyTorch autograd"]), 1)
         cols[1].metric("relative error, formula vs PyTorch", err)
+
+
+sgd_growth = st.cache_data(show_spinner=False, max_entries=8)(si.sgd_growth)
+
+
+@st.fragment
+def scale_invariance() -> None:
+    """Multiply the weights feeding BN by a: output, gradient and relative step, measured;
+    then plain SGD at three learning rates lengthening W."""
+    prose(URL, "scale")
+    a = float(setting_widget(L6_SCALE))
+    s = si.scaled(a)
+    cols = st.columns(4)
+    cols[0].metric("max |y(aW) − y(W)|", nf.sci(s.output_change, 1), help="Zero up to ε.")
+    cols[1].metric("‖∇L(aW)‖ ÷ ‖∇L(W)‖", nf.num(s.grad_ratio, 4), help="1/a")
+    cols[2].metric("relative step, aW ÷ W", nf.num(s.step_ratio, 4), help="1/a²")
+    help_cos = "Each unit's gradient is at right angles to its weights."
+    cols[3].metric("largest |cos(W, ∇L)|", nf.sci(s.max_cos, 1), help=help_cos)
+    st.caption(
+        words(
+            URL,
+            "scale-caption",
+            a=nf.num(a, 4),
+            change=nf.sci(s.output_change, 1),
+            grad=nf.num(s.grad_ratio, 4),
+            inv=nf.num(1 / a, 4),
+            step=nf.num(s.step_ratio, 4),
+            inv2=nf.num(1 / a**2, 4),
+        )
+    )
+    prose(URL, "growth")
+    runs = {f"lr {nf.num(lr, 3)}": sgd_growth(lr, GROWTH_STEPS) for lr in GROWTH_LRS}
+    small, mid, big = runs.values()
+    chart(
+        weight_growth_figure,
+        np.arange(GROWTH_STEPS),
+        runs,
+        key="l6_growth",
+        alt=f"Over {GROWTH_STEPS} SGD steps the weight length grows from "
+        f"{nf.fixed(small.norm[0], 2)} to {nf.fixed(small.norm[-1], 2)}, "
+        f"{nf.fixed(mid.norm[-1], 2)} and {nf.fixed(big.norm[-1], 2)} at learning rates "
+        "0.1, 1 and 10, and the relative step falls as it grows.",
+    )
+    st.caption(
+        words(
+            URL,
+            "growth-caption",
+            steps=GROWTH_STEPS,
+            start=nf.fixed(small.norm[0], 2),
+            lr_small=nf.fixed(small.norm[-1], 2),
+            lr_mid=nf.fixed(mid.norm[-1], 2),
+            lr_big=nf.fixed(big.norm[-1], 2),
+            first_big=nf.fixed(big.rel_step[0], 1),
+            loss_big=nf.sci(big.loss[-1], 1),
+        )
+    )

@@ -153,3 +153,37 @@ def timing_figure(labels: Sequence[str], seconds: Sequence[float], height: int =
     )
     fig.update_xaxes(title_text="milliseconds per backward pass")
     return styled(fig, "", height)
+
+
+def weight_growth_figure(steps: np.ndarray, growth: Mapping[str, object], height: int = 420):
+    """Plain SGD on a layer that feeds BN, one line per learning rate (label -> Growth from
+    bnlib.lessons.scale_invariance): ||W|| over the steps, and the relative step
+    ||lr g|| / ||W|| on a log axis. Every line is a net with BN, so all are BN's blue and
+    the learning rates differ by dash."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        subplot_titles=("Weight length ‖W‖", "Relative step ‖lr·g‖ / ‖W‖"),
+    )
+    dashes = ("dot", "dash", "solid", "dashdot")
+    for (label, g), dash in zip(growth.items(), dashes, strict=False):
+        line = dict(color=theme.WITH_BN, dash=dash, width=2)
+        fig.add_trace(
+            go.Scatter(x=np.arange(len(g.norm)), y=g.norm, mode="lines", line=line, name=label,
+                       legendgroup=label),
+            1, 1,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=steps, y=g.rel_step, mode="lines", line=line, name=label,
+                       legendgroup=label, showlegend=False),
+            2, 1,
+        )  # fmt: skip
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(type="log", row=2, col=1)
+    fig.update_xaxes(title="SGD step", row=2, col=1)
+    fig.update_annotations(font_size=12, x=0, xanchor="left")
+    return theme.layout(fig, None, height, legend=True)
