@@ -31,6 +31,9 @@ def test_a_lab_link_shows_its_settings_and_a_change_updates_the_url(app_server, 
     page.goto(f"{app_server}/training-lab?{LINK}")
     wait_idle(page)
     page.locator(".st-key-a_depth input[type=range]").wait_for(state="attached")
+    # the seed is drawn last of these: once it shows the link's value, the others are drawn
+    page.wait_for_function("document.querySelector('.st-key-seed0 input')?.value === '7'")
+    page.locator(".st-key-unlinked").wait_for(state="attached")
     assert page.locator(".st-key-a_depth input[type=range]").input_value() == "5"
     assert page.locator(".st-key-b_depth input[type=range]").input_value() == "8"
     assert _selected(page, "a_activation") == "tanh"

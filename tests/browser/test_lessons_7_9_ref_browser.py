@@ -73,6 +73,6 @@ def test_reference_converter(app_server, page):
     keras.press("Enter")
     changed(page, "ref_chart", before)
     wait_idle(page)
-    assert page.locator(".st-key-ref_torch input").input_value() == "0.0100"
     page.get_by_text("PyTorch 0.01 ⇔ Keras 0.99").wait_for()
+    assert page.locator(".st-key-ref_torch input").input_value() == "0.0100"
     assert_no_exception(page)
