@@ -72,8 +72,12 @@ def term(name: str, text: str | None = None, up_to: str = "beginner") -> str:
     entry = lookup(name)
     if entry is None or not at_most(up_to):
         return shown
-    # Relative link: works under any base URL path the app is served from.
-    return f'[{shown}](glossary?glossary_q={entry.term.replace(" ", "+")} "{_title_text(entry.short)}")'
+    # Relative link: works under any base URL path the app is served from. Streamlit opens
+    # it in a new tab (a new session), so it carries the reader's level along.
+    url = f"glossary?glossary_q={entry.term.replace(' ', '+')}"
+    if level() != DEFAULT_LEVEL:
+        url += f"&{LEVEL_KEY}={label(level())}"
+    return f'[{shown}]({url} "{_title_text(entry.short)}")'
 
 
 def term_help(name: str) -> str | None:

@@ -43,3 +43,16 @@ def test_helpers_follow_the_level(level, text, why, link, has_help):
 def test_unknown_level_falls_back_to_the_default():
     at = _run("wizard")
     assert at.markdown[0].value == "B text"
+
+
+def test_a_glossary_link_carries_the_readers_level():
+    """The glossary opens in a new tab, a new session: the link says which level to use."""
+    script = (
+        "import streamlit as st\nfrom bnlib.ui.level import term\n"
+        "st.markdown(term('eps', up_to='intermediate'))"
+    )
+    for level, tail in (("beginner", " "), ("intermediate", "&expertise=Intermediate ")):
+        at = AppTest.from_string(script, default_timeout=30)
+        at.session_state["expertise"] = level
+        at.run()
+        assert "](glossary?glossary_q=epsilon" + tail in at.markdown[0].value, level
