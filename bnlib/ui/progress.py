@@ -18,7 +18,7 @@ from bnlib.course.registry import PAGES, PageSpec
 
 _KEY = "_progress"
 _SYNCED = "_progress_synced"  # True once this session has taken in the browser's copy
-_REPLACE = "_progress_replace"  # True after a reset: the browser's copy is overwritten
+_REPLACE = "_progress_replace"  # True after a reset, until the browser says it overwrote
 STORAGE_VERSION = 1
 MAX_STORED_CHARS = 20_000  # a full record is under 1,000; anything longer is not ours
 # Pages that count towards progress: the numbered lessons, the lab and the reference.
@@ -171,6 +171,13 @@ def merge_from_browser(raw: object) -> bool:
 
 
 def browser_snapshot() -> dict:
-    """snapshot() of this session; a pending overwrite after a reset is handed over once."""
-    replace = bool(st.session_state.pop(_REPLACE, False))
+    """snapshot() of this session. After a reset every snapshot asks for an overwrite until
+    the browser confirms one (replaced()): handed over once, a run cut short by a rerun
+    could drop it, and the old copy would then be merged back."""
+    replace = bool(st.session_state.get(_REPLACE, False))
     return snapshot(_state(), bool(st.session_state.get(_SYNCED, False)), replace)
+
+
+def replaced() -> None:
+    """The browser overwrote its copy after a reset (for the store's callback)."""
+    st.session_state.pop(_REPLACE, None)

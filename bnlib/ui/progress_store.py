@@ -22,7 +22,9 @@ The exchange, all in sync():
    Any answer, even "nothing kept", marks the session synced.
 2. Every later run passes the session's progress; the component writes it, except
    that it first sends back pages another open tab stored meanwhile (so tabs add up
-   instead of overwriting each other). After a reset it overwrites instead.
+   instead of overwriting each other). After a reset it overwrites instead, and says so
+   (trigger "replaced"); until then every run asks again, so a run cut short by a rerun
+   cannot lose the reset.
 The component sits in a fragment, so the answer costs a rerun of the fragment only;
 the whole page reruns just when the browser's copy added a page to show.
 """
@@ -86,10 +88,11 @@ export default function ({ data, setTriggerValue }) {
     }
     if (data.visited.length === 0 && data.passed.length === 0) {
       window.localStorage.removeItem(KEY);
-      return;
+    } else {
+      const text = JSON.stringify({ v: data.v, visited: data.visited, passed: data.passed });
+      if (kept.text !== text) window.localStorage.setItem(KEY, text);
     }
-    const text = JSON.stringify({ v: data.v, visited: data.visited, passed: data.passed });
-    if (kept.text !== text) window.localStorage.setItem(KEY, text);
+    if (data.replace) setTriggerValue("replaced", true);
   } catch (e) {
     // storage full or blocked mid-way: the session still holds the progress
   }
@@ -128,6 +131,7 @@ def _store() -> None:
         key=WIDGET_KEY,
         data=progress.browser_snapshot(),
         on_stored_change=_on_stored,
+        on_replaced_change=progress.replaced,
         width="stretch",
         height="content",
     )

@@ -1,5 +1,5 @@
 """Progress and its browser copy under AppTest (no browser, so the store never answers):
-the app runs as before, a reset hands one overwrite to the store, and a block passed on
+the app runs as before, a reset asks the store to overwrite until it confirms, and a block passed on
 an earlier visit says so."""
 
 from __future__ import annotations
@@ -28,15 +28,24 @@ def test_store_without_a_browser_changes_nothing():
     assert snap["visited"] == ["batch-size"] and snap["v"] == progress.STORAGE_VERSION
 
 
-def test_a_reset_hands_the_store_one_overwrite():
+def test_a_reset_asks_for_an_overwrite_until_the_browser_confirms():
     at = AppTest.from_string(STORE_PAGE, default_timeout=TIMEOUT).run()
     at.button(key="reset").click().run()
     assert not at.exception
     snap = at.session_state["snap"]
     assert snap["replace"] is True and snap["synced"] is True  # a reset is not merged back
     assert snap["visited"] == ["batch-size"]  # the page ran again after the reset
+    at.run()  # no browser has confirmed the overwrite: it is asked for again
+    assert at.session_state["snap"]["replace"] is True
+    progress_replaced(at)
+    assert at.session_state["snap"]["replace"] is False  # confirmed: asked no more
+
+
+def progress_replaced(at: AppTest) -> None:
+    """What the store's "replaced" callback does, then a run."""
+    at.session_state[progress._REPLACE] = False
+    del at.session_state[progress._REPLACE]
     at.run()
-    assert at.session_state["snap"]["replace"] is False  # handed over once
 
 
 BLOCK_PAGE = """
