@@ -15,6 +15,7 @@ from bnlib.lessons.estimates import (
     population,
 )
 from bnlib.lessons.settings import L3, L3_BATCH, L3_DIST, L3_SEED
+from bnlib.ui.batch_size_view import stale_window
 from bnlib.ui.charts import chart
 from bnlib.ui.lesson import code_tabs, header, next_lesson, prose
 from bnlib.ui.quiz import check_yourself
@@ -123,6 +124,7 @@ explorer()
 
 st.subheader("So how big?")
 prose(URL, "so-how-big")
+stale_window()
 
 st.subheader("A batch of one")
 prose(URL, "batch-of-one")

@@ -83,3 +83,50 @@ def batch_of_one_message() -> str:
     except ValueError as exc:
         return str(exc)
     return ""
+
+
+# --- the other side: pooling statistics over many batches goes stale ---------------------
+
+WINDOWS = (1, 2, 4, 8, 16, 32, 64)  # batches pooled into one estimate
+
+
+@dataclass(frozen=True)
+class WindowError:
+    windows: np.ndarray  # (K,) batches pooled
+    measured: np.ndarray  # (K,) root-mean-square error of the pooled mean, simulated
+    noise: np.ndarray  # (K,) its noise part: sigma / sqrt(k m)
+    stale: np.ndarray  # (K,) its staleness part: drift (k - 1) / 2
+
+    @property
+    def best(self) -> int:
+        """The window with the smallest measured error."""
+        return int(self.windows[int(np.argmin(self.measured))])
+
+
+def window_error(
+    m: int, drift: float, windows=WINDOWS, steps: int = 400, seed: int = 0
+) -> WindowError:
+    """A unit whose true mean moves by `drift` (in units of its spread) every training step,
+    as a layer's input does while the layers below learn. At each step the current mean is
+    estimated from the last k batches of m samples pooled. More batches: less noise
+    (sigma / sqrt(k m)), but older ones were drawn when the mean was elsewhere, so the
+    estimate lags by drift (k - 1) / 2. Simulated error against that decomposition."""
+    if m < 1 or not np.isfinite(drift) or drift < 0:
+        raise ValueError(f"need m >= 1 and a drift >= 0, got m={m}, drift={drift}")
+    windows = np.asarray(windows, dtype=int)
+    k_max = int(windows.max())
+    rng = np.random.default_rng(seed)
+    t = np.arange(steps + k_max)
+    batch_means = drift * t + rng.standard_normal((len(t), m)).mean(axis=1)  # (T,)
+    csum = np.concatenate([[0.0], np.cumsum(batch_means)])
+    now = t[k_max:]  # steps with a full window behind them
+    measured = []
+    for k in windows:
+        pooled = (csum[now + 1] - csum[now + 1 - k]) / k  # mean of the last k batch means
+        measured.append(np.sqrt(np.mean((pooled - drift * now) ** 2)))
+    return WindowError(
+        windows,
+        np.array(measured),
+        1.0 / np.sqrt(windows * m),
+        drift * (windows - 1) / 2.0,
+    )

@@ -96,8 +96,17 @@ L3_DIST = dist_setting("l3_dist", "skewed")
 L3_BATCH = Setting(
     "l3_batch", "choice", 8, "Batch size m", choices=(1, 2, 4, 8, 16, 32, 64, 128, 256)
 )
+L3_DRIFT = Setting(
+    "l3_drift",
+    "float",
+    0.02,
+    "How far the true mean moves per training step (in spreads)",
+    min=0.0,
+    max=0.1,
+    step=0.01,
+)
 L3_SEED = seed_setting("l3")
-L3 = (L3_DIST, L3_BATCH, L3_SEED)
+L3 = (L3_DIST, L3_BATCH, L3_DRIFT, L3_SEED)
 
 # --- Lesson 4: gamma and beta
 L4_GAMMA_A = Setting(

@@ -147,3 +147,26 @@ def estimate_scatter_figure(
     fig.add_traces(traces)
     fig.update_layout(shapes=shapes)
     return styled(fig, "", height, legend=True)
+
+
+def window_figure(res, m: int, height: int = 340) -> go.Figure:
+    """Error of a mean pooled over the last k batches (bnlib.lessons.estimates.WindowError):
+    measured (dots), and its two parts, noise falling and staleness rising with k."""
+    fig = go.Figure()
+    k = res.windows
+    fig.add_trace(
+        go.Scatter(x=k, y=res.noise, mode="lines", line=dict(color=theme.BATCH, dash="dash"),
+                   name=f"noise: σ/√(k·{m})")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=k, y=res.stale, mode="lines",
+                   line=dict(color=theme.POPULATION, dash="dot"), name="staleness: drift·(k−1)/2")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=k, y=res.measured, mode="lines+markers", line=dict(color=theme.RUNNING),
+                   name="measured error (RMS)")
+    )  # fmt: skip
+    fig.update_xaxes(type="log", title_text="batches pooled, k", tickvals=list(k),
+                     ticktext=[str(int(v)) for v in k])  # fmt: skip
+    fig.update_yaxes(title_text="error of the mean (spreads)", rangemode="tozero")
+    return theme.layout(fig, None, height, legend=True)

@@ -81,3 +81,26 @@ def test_shift_run_small_and_precomputed_file_matches_training():
     fresh_plain, fresh_bn = covariate.digits_runs(0.5, 0)
     assert np.allclose(plain.bands, fresh_plain.bands, atol=0.02)  # float16 storage
     assert np.allclose(bn.accuracy, fresh_bn.accuracy, atol=1e-6)
+
+
+@pytest.mark.parametrize("m,drift", [(8, 0.0), (8, 0.02), (32, 0.02), (8, 0.1)])
+def test_pooling_batches_trades_noise_for_staleness(m, drift):
+    res = estimates.window_error(m, drift)
+    # the simulation agrees with noise^2 + staleness^2 (within sampling error)
+    theory = np.sqrt(res.noise**2 + res.stale**2)
+    np.testing.assert_allclose(res.measured, theory, rtol=0.12)
+    assert res.measured[0] == pytest.approx(1 / np.sqrt(m), rel=0.12)  # one batch: noise only
+
+
+def test_without_drift_more_batches_always_help_with_drift_a_middle_window_wins():
+    still = estimates.window_error(8, 0.0)
+    assert np.all(np.diff(still.measured) < 0) and still.best == 64
+    moving = estimates.window_error(8, 0.02)
+    assert moving.best not in (1, 64)  # the smallest error is in between
+    assert estimates.window_error(8, 0.1).best < moving.best  # faster drift, shorter window
+
+
+@pytest.mark.parametrize("m,drift", [(0, 0.02), (8, -0.1), (8, float("nan"))])
+def test_window_error_refuses_bad_input(m, drift):
+    with pytest.raises(ValueError, match="drift"):
+        estimates.window_error(m, drift)

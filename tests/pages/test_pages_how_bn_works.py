@@ -340,6 +340,25 @@ def test_l3_noise_shrinks_like_one_over_sqrt_m():
     assert sum(t["type"] == "bar" for t in grid["data"]) == 12
 
 
+def test_l3_stale_window_moves_with_the_drift():
+    at = open_page("lesson_03_batch_size.py")
+
+    def best() -> int:
+        cap = next(c.value for c in at.caption if c.value.startswith("Batches of 8, drift"))
+        return int(cap.split("pooling ")[1].split(" is best")[0])
+
+    at.slider(key="l3_drift").set_value(0.0).run()
+    ok(at)
+    assert best() == 64  # nothing goes stale: pool everything
+    at.slider(key="l3_drift").set_value(0.1).run()
+    ok(at)
+    assert best() == 4  # fast drift: only a few recent batches are worth it
+    fig = next(
+        c for c in charts(at) if len(c["data"]) == 3 and c["data"][2]["mode"] == "lines+markers"
+    )
+    assert [t["name"] for t in fig["data"]][2] == "measured error (RMS)"
+
+
 def test_l3_batch_of_one_explained():
     at = open_page("lesson_03_batch_size.py")
     at.select_slider(key="l3_batch").set_value(1).run()
@@ -353,8 +372,8 @@ def test_l3_every_widget():
     for kind in LS.L3_DIST.choices:
         at.selectbox(key="l3_dist").set_value(kind).run()
         ok(at)
-        assert len(charts(at)) == 2
-    for s in (LS.L3_BATCH, LS.L3_SEED):
+        assert len(charts(at)) == 3
+    for s in (LS.L3_BATCH, LS.L3_DRIFT, LS.L3_SEED):
         slider_ends(at, s)
     at.button(key="l3_seed_new").click().run()
     ok(at)
