@@ -63,14 +63,13 @@ def start_streamlit(
     extra: list[str] | None = None,
     log=None,
     env: dict[str, str] | None = None,
+    gated: bool = True,
 ):
-    """Serve the app as `make run` does (`python -m bnlib.ui.serve`, through the test-only
-    tests/support/gated_serve.py, which adds a gate to the training queue), or a script."""
-    launcher = (
-        ["-m", "tests.support.gated_serve"]
-        if script is None
-        else ["-m", "streamlit", "run", script]
-    )
+    """Serve the app as `make run` does (`python -m bnlib.ui.serve`; for tests through the
+    test-only tests/support/gated_serve.py, which adds a gate to the training queue and
+    needs BNLAB_TEST_GATE_DIR; `gated=False` for benchmarks), or a script."""
+    entry = "tests.support.gated_serve" if gated else "bnlib.ui.serve"
+    launcher = ["-m", entry] if script is None else ["-m", "streamlit", "run", script]
     cmd = [
         sys.executable, *launcher,
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
