@@ -91,7 +91,8 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
     if s.kind == "text":
         return box.text_input(text, value=s.default, max_chars=s.max_len, **common)
     options = list(s.choices)
-    if "format_func" in extra:
+    labelled = "format_func" in extra
+    if labelled:
         # A bound widget would write the label it shows into the URL ("1e-8" for 1e-08,
         # "Uniform" for "uniform"), which the setting does not read back: not bound, the
         # URL keeps the value's own text, as labelled_widget does.
@@ -101,7 +102,7 @@ def setting_widget(s: Setting, container=None, label: str | None = None, **extra
         value = box.select_slider(text, options=options, value=s.default, **common)
     else:
         value = box.selectbox(text, options=options, index=options.index(s.default), **common)
-    if "format_func" in extra:
+    if labelled:
         _mirror(s, value)
     return value
 
