@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from bnlib.course.registry import SECTIONS, available_pages
-from bnlib.ui import lab_session, progress_store, style
+from bnlib.ui import glossary_links, lab_session, progress_store, style
 from bnlib.ui.sidebar import render_sidebar
 
 st.set_page_config(
@@ -40,8 +40,10 @@ for spec in available_pages():
 
 # expanded: every page one click away (collapsed, six hid behind "View more")
 nav = st.navigation({name: sections[name] for name in SECTIONS if name in sections}, expanded=True)
+glossary_links.follow()  # a glossary link was clicked: open the glossary, same session
 render_sidebar()
 style.apply()  # compact metric rows on a phone
 lab_session.keep_alive()  # a lab job keeps running while its tab is open, on any page
 nav.run()
 progress_store.sync()  # after the page, so the visit it recorded is stored too
+glossary_links.listen()

@@ -72,8 +72,9 @@ def term(name: str, text: str | None = None, up_to: str = "beginner") -> str:
     entry = lookup(name)
     if entry is None or not at_most(up_to):
         return shown
-    # Relative link: works under any base URL path the app is served from. Streamlit opens
-    # it in a new tab (a new session), so it carries the reader's level along.
+    # Relative link: works under any base URL path the app is served from. A plain click
+    # opens the glossary in this tab and session (bnlib.ui.glossary_links); a link opened
+    # in a new tab starts a new session, so it carries the reader's level along.
     url = f"glossary?glossary_q={entry.term.replace(' ', '+')}"
     if level() != DEFAULT_LEVEL:
         url += f"&{LEVEL_KEY}={label(level())}"

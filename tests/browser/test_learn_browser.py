@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.gates import WAIT_S
+from tests.support.gates import WAIT_S, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +78,23 @@ def test_sidebar_level_selector_is_on_every_page(warm, page):
     main.get_by_text("divide zero by zero", exact=False).first.wait_for(state="detached")
     _open(page, f"{app_server}/quiz")
     assert sidebar.get_by_text("Your progress", exact=False).count() == 1
+
+
+def test_a_glossary_term_opens_in_the_same_tab_and_session(warm, page):
+    """A plain click on a lesson's glossary term goes to the glossary in this tab, with
+    the term searched, and no page load (so the session and its state stay)."""
+    _open(page, f"{warm}/batch-statistics")
+    main = page.locator("[data-testid='stMain']")
+    link = main.locator("a[href^='glossary?glossary_q=epsilon']").first
+    link.wait_for(timeout=WAIT_S * 1000)
+    # the listener comes with the page's last element; a click before it is a new tab
+    page.wait_for_function("typeof window.__bnlabGlossaryClick === 'function'")
+    page.evaluate("window.__sameDocument = true")  # gone if the click loaded a new page
+    pages_before = len(page.context.pages)
+    link.click()
+    page.wait_for_url("**/glossary?glossary_q=epsilon*", timeout=WAIT_S * 1000)
+    box = page.locator(".st-key-glossary_q input")
+    box.wait_for(timeout=WAIT_S * 1000)
+    wait_until(lambda: box.input_value() == "epsilon", "the glossary searches the term")
+    assert page.evaluate("window.__sameDocument === true")
+    assert len(page.context.pages) == pages_before

@@ -46,7 +46,7 @@ def test_unknown_level_falls_back_to_the_default():
 
 
 def test_a_glossary_link_carries_the_readers_level():
-    """The glossary opens in a new tab, a new session: the link says which level to use."""
+    """A glossary link opened in a new tab starts a new session: it says which level to use."""
     script = (
         "import streamlit as st\nfrom bnlib.ui.level import term\n"
         "st.markdown(term('eps', up_to='intermediate'))"
