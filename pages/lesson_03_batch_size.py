@@ -47,16 +47,21 @@ def scatter_data(kind: str, seed: int):
 prose(URL, "intro")
 
 
+# The distribution and the sample are page-wide: both charts below follow them. The batch
+# size moves only the grid of batches, so its slider reruns that fragment alone, and the
+# scatter of 540 estimates is not drawn again on every step of the slider.
+c1, c2 = st.columns(2, vertical_alignment="bottom")
+with c1:
+    kind = setting_widget(L3_DIST, format_func=lambda k: SIGNALS[k].label)
+with c2:
+    seed = int(seed_control(L3_SEED))
+p = pop(kind)
+
+
 @st.fragment
-def explorer() -> None:
-    c1, c2 = st.columns(2)
-    with c1:
-        kind = setting_widget(L3_DIST, format_func=lambda k: SIGNALS[k].label)
-    with c2:
-        m = int(setting_widget(L3_BATCH))
-    seed = seed_control(L3_SEED)
-    p = pop(kind)
-    batches = grid_batches(kind, m, int(seed))
+def batch_grid(kind: str, seed: int) -> None:
+    m = int(setting_widget(L3_BATCH))
+    batches = grid_batches(kind, m, seed)
     if m == 1:
         st.warning(
             "m = 1: each batch is a single value. Its mean is the value itself and its "
@@ -80,47 +85,45 @@ def explorer() -> None:
     b.metric(f"spread of these {GRID} batch means", f"{nf.fixed(means.std(), 3)}")
     c.metric("σ/√m (expected spread)", f"{nf.fixed(p.mean_se(m), 3)}")
 
-    st.subheader("Noise against batch size")
-    st.markdown(
-        f"Each grey dot is one batch: {PER_SIZE} batches at each size from 2 to 512. The dashed "
-        "lines are the population value ± one standard error, which narrows like 1/√m. The "
-        "green line marks your batch size."
-    )
-    est = scatter_data(kind, int(seed))
-    chart(
-        estimate_scatter_figure,
-        est.sizes,
-        est.means,
-        est.variances,
-        p.mean,
-        p.var,
-        p.mean_se(est.sizes),
-        p.var_se(est.sizes),
-        highlight=m,
-        seed=int(seed),
-        key="l3_scatter",
-        alt="Batch means and variances against batch size on a log axis: the cloud of "
-        "estimates narrows like one over the square root of m around the population value.",
-    )
-    sd_mean, sd_var = est.spread()
-    st.dataframe(
-        {
-            "batch size m": est.sizes,
-            "spread of μ_B (measured)": sd_mean.round(4),
-            "σ/√m": p.mean_se(est.sizes).round(4),
-            "spread of σ²_B (measured)": sd_var.round(4),
-            "mean of σ²_B": est.variances.mean(axis=1).round(4),
-        },
-        hide_index=True,
-        key="l3_table",
-    )
-    st.caption(
-        f"Population variance: {nf.fixed(p.var, 4)}. The average biased σ²_B sits a factor (m − 1)/m "
-        "below it: at m = 2 about half, at m = 512 the gap is 0.2%."
-    )
 
+batch_grid(kind, seed)
 
-explorer()
+st.subheader("Noise against batch size")
+st.markdown(
+    f"Each grey dot is one batch: {PER_SIZE} batches at each size from 2 to 512. The dashed "
+    "lines are the population value ± one standard error, which narrows like 1/√m."
+)
+est = scatter_data(kind, seed)
+chart(
+    estimate_scatter_figure,
+    est.sizes,
+    est.means,
+    est.variances,
+    p.mean,
+    p.var,
+    p.mean_se(est.sizes),
+    p.var_se(est.sizes),
+    seed=seed,
+    key="l3_scatter",
+    alt="Batch means and variances against batch size on a log axis: the cloud of "
+    "estimates narrows like one over the square root of m around the population value.",
+)
+sd_mean, sd_var = est.spread()
+st.dataframe(
+    {
+        "batch size m": est.sizes,
+        "spread of μ_B (measured)": sd_mean.round(4),
+        "σ/√m": p.mean_se(est.sizes).round(4),
+        "spread of σ²_B (measured)": sd_var.round(4),
+        "mean of σ²_B": est.variances.mean(axis=1).round(4),
+    },
+    hide_index=True,
+    key="l3_table",
+)
+st.caption(
+    f"Population variance: {nf.fixed(p.var, 4)}. The average biased σ²_B sits a factor (m − 1)/m "
+    "below it: at m = 2 about half, at m = 512 the gap is 0.2%."
+)
 
 st.subheader("So how big?")
 prose(URL, "so-how-big")

@@ -93,7 +93,6 @@ def estimate_scatter_figure(
     pop_var: float,
     mean_se: np.ndarray,
     var_se: np.ndarray,
-    highlight: int | None = None,
     seed: int = 0,
     height: int = 380,
 ) -> go.Figure:
@@ -101,8 +100,8 @@ def estimate_scatter_figure(
 
     sizes: (S,); means, variances: (S, B); *_se: (S,) standard errors (the 1/sqrt(m) curves,
     drawn as population ± 1 s.e. for the mean; for the variance, which cannot go below 0,
-    as ± 1 s.e. on a log scale: population ×÷ exp(s.e. / population)). highlight: the
-    batch size chosen on the page.
+    as ± 1 s.e. on a log scale: population ×÷ exp(s.e. / population)). It does not depend
+    on the batch size chosen on the page, so that slider does not redraw it.
     """
     sizes = np.asarray(sizes, dtype=np.float64)
     means = np.asarray(means, dtype=np.float64)
@@ -113,7 +112,7 @@ def estimate_scatter_figure(
     grid = np.geomspace(sizes.min(), sizes.max(), 80)
     se_m = np.interp(np.log(grid), np.log(sizes), np.asarray(mean_se))
     se_v = np.interp(np.log(grid), np.log(sizes), np.asarray(var_se))
-    traces, shapes = [], []
+    traces = []
     for col, est, pop, se, label in (
         (1, means, pop_mean, se_m, "mean"),
         (2, variances, pop_var, se_v, "variance"),
@@ -141,11 +140,8 @@ def estimate_scatter_figure(
             name="population value", showlegend=col == 1,
             hovertemplate=f"population {label}: {pop:.3f}<extra></extra>",
         ), ax))  # fmt: skip
-        if highlight is not None and sizes.min() <= highlight <= sizes.max():
-            shapes.append(vline(float(highlight), ax, theme.OUTPUT))
         axis_update(fig, ax, x=dict(type="log", title_text="batch size m"))
     fig.add_traces(traces)
-    fig.update_layout(shapes=shapes)
     return styled(fig, "", height, legend=True)
 
 

@@ -173,13 +173,13 @@ def test_estimate_scatter_figure():
     sizes = np.array([2, 8, 32])
     means = RNG.normal(size=(3, 10))
     fig = estimates.estimate_scatter_figure(
-        sizes, means, means**2, 0.0, 1.0, 1 / np.sqrt(sizes), np.sqrt(2 / sizes), highlight=8
+        sizes, means, means**2, 0.0, 1.0, 1 / np.sqrt(sizes), np.sqrt(2 / sizes)
     )
     dots = [t for t in fig.data if t.mode == "markers"]
     assert len(dots) == 2 and all(len(d.x) == 30 for d in dots)
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis2.type == "log"
     assert {"one batch", "population ± σ/√m", "population value"} <= {t.name for t in fig.data}
-    assert len(fig.layout.shapes) == 2  # the chosen m, in both panels
+    assert not fig.layout.shapes  # nothing in it follows the batch-size slider
 
 
 # --- lesson 4 ---------------------------------------------------------------------------------
