@@ -50,11 +50,9 @@ prose(URL, "intro")
 # The distribution and the sample are page-wide: both charts below follow them. The batch
 # size moves only the grid of batches, so its slider reruns that fragment alone, and the
 # scatter of 540 estimates is not drawn again on every step of the slider.
-c1, c2 = st.columns(2, vertical_alignment="bottom")
-with c1:
+with st.columns(2)[0]:
     kind = setting_widget(L3_DIST, format_func=lambda k: SIGNALS[k].label)
-with c2:
-    seed = int(seed_control(L3_SEED))
+seed = int(seed_control(L3_SEED))
 p = pop(kind)
 
 
