@@ -53,12 +53,12 @@ prose(URL, "intro")
 with st.columns(2)[0]:
     kind = setting_widget(L3_DIST, format_func=lambda k: SIGNALS[k].label)
 seed = int(seed_control(L3_SEED))
-p = pop(kind)
 
 
 @st.fragment
 def batch_grid(kind: str, seed: int) -> None:
     m = int(setting_widget(L3_BATCH))
+    p = pop(kind)  # cached; taken here so a rerun of the fragment alone uses its own kind
     batches = grid_batches(kind, m, seed)
     if m == 1:
         st.warning(
@@ -92,6 +92,7 @@ st.markdown(
     "lines are the population value ± one standard error, which narrows like 1/√m."
 )
 est = scatter_data(kind, seed)
+p = pop(kind)
 chart(
     estimate_scatter_figure,
     est.sizes,

@@ -71,10 +71,7 @@ def target(raw: object) -> dict[str, str] | None:
     entry = lookup(raw.strip())
     if entry is None:
         return None
-    query = {"glossary_q": entry.term}
-    if lv.level() != lv.DEFAULT_LEVEL:
-        query[lv.LEVEL_KEY] = lv.label(lv.level())
-    return query
+    return {"glossary_q": entry.term, **lv.level_param()}
 
 
 def _on_open() -> None:

@@ -64,6 +64,12 @@ def _title_text(text: str) -> str:
     return " ".join(text.replace('"', "'").replace("\\", "/").split())
 
 
+def level_param() -> dict[str, str]:
+    """The reader's level as a query parameter for a link that may open a new session;
+    empty at the default level (no parameter needed)."""
+    return {} if level() == DEFAULT_LEVEL else {LEVEL_KEY: label(level())}
+
+
 def term(name: str, text: str | None = None, up_to: str = "beginner") -> str:
     """Markdown for a glossary term: for readers up to `up_to`, a link to the glossary
     whose hover tooltip is the term's one-line definition; otherwise the plain word.
@@ -76,8 +82,7 @@ def term(name: str, text: str | None = None, up_to: str = "beginner") -> str:
     # opens the glossary in this tab and session (bnlib.ui.glossary_links); a link opened
     # in a new tab starts a new session, so it carries the reader's level along.
     url = f"glossary?glossary_q={entry.term.replace(' ', '+')}"
-    if level() != DEFAULT_LEVEL:
-        url += f"&{LEVEL_KEY}={label(level())}"
+    url += "".join(f"&{k}={v}" for k, v in level_param().items())
     return f'[{shown}]({url} "{_title_text(entry.short)}")'
 
 
