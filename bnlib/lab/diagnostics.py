@@ -23,22 +23,28 @@ POOLED_MAX = 2048  # values per layer and run for the pooled percentiles
 
 def evaluate(stack: Stack, runs: list[RunResult], k: int, x_val, y_val, batch: int) -> None:
     """Validation loss and accuracy with running statistics (eval mode), and accuracy with
-    each batch's own statistics (train mode, whole batches of `batch` samples)."""
+    each batch's own statistics (train mode, whole batches of `batch` samples). Only runs
+    that keep running statistics can tell the two modes apart; the others' train-mode
+    accuracy is their eval-mode accuracy on the same whole batches, without a second pass."""
     R = stack.R
     n_chunk = (x_val.shape[1] // batch) * batch
+    kept = [j for j, c in enumerate(stack.cfgs) if c.norm in STATS_NORMS]
     with torch.no_grad():
         logits = stack.forward(x_val, mode="eval")
         C = logits.shape[-1]
         vl = torch.nn.functional.cross_entropy(
             logits.reshape(-1, C), y_val.reshape(-1), reduction="none"
         ).view(R, -1).mean(1)  # fmt: skip
-        va = (logits.argmax(-1) == y_val).double().mean(1).cpu().numpy()
+        hits = logits.argmax(-1) == y_val
+        va = hits.double().mean(1).cpu().numpy()
         vl = vl.double().cpu().numpy()
+        vt = np.full(R, np.nan)
         if n_chunk >= batch:
-            lt = stack.forward(x_val[:, :n_chunk], mode="batch", chunk=batch)
-            vt = (lt.argmax(-1) == y_val[:, :n_chunk]).double().mean(1).cpu().numpy()
-        else:
-            vt = np.full(R, np.nan)
+            vt = hits[:, :n_chunk].double().mean(1).cpu().numpy()
+        if n_chunk >= batch and kept:
+            sl = slice(kept[0], kept[-1] + 1)
+            lt = stack.forward(x_val[sl, :n_chunk], mode="batch", chunk=batch, runs=sl)
+            vt[sl] = (lt.argmax(-1) == y_val[sl, :n_chunk]).double().mean(1).cpu().numpy()
     for j, r in enumerate(runs):
         if stack.active[j]:
             r.eval_steps.append(k)
@@ -48,13 +54,14 @@ def evaluate(stack: Stack, runs: list[RunResult], k: int, x_val, y_val, batch: i
 
 
 def _quantiles(z_layers: list[torch.Tensor], watch_unit: int) -> np.ndarray:
-    """(R, L, 6): the pooled and the watched unit's percentiles of each layer's z (R, N, F),
+    """(R, L, 6): the pooled and the watched unit's percentiles of each layer's z (R, F, N),
     from two numpy calls for all layers (numpy's partition-based quantile is several times
     faster than torch's sort here; the calls, not the data, are the cost at these sizes)."""
-    R = z_layers[0].shape[0]
-    step = max(1, z_layers[0][0].numel() // POOLED_MAX)  # an even subsample of every unit
-    pooled = torch.stack([z.reshape(R, -1)[:, ::step] for z in z_layers], 1)  # (R, L, M)
-    unit = torch.stack([z[:, :, watch_unit] for z in z_layers], 1)  # (R, L, N)
+    R, Fd, N = z_layers[0].shape
+    # an even subsample of every unit: every step-th value in sample-major order
+    t = torch.arange(0, N * Fd, max(1, N * Fd // POOLED_MAX), device=z_layers[0].device)
+    pooled = torch.stack([z[:, t % Fd, t // Fd] for z in z_layers], 1)  # (R, L, M)
+    unit = torch.stack([z[:, watch_unit] for z in z_layers], 1)  # (R, L, N)
     q_pooled = np.quantile(pooled.double().cpu().numpy(), PERCENTILES, axis=2)  # (3, R, L)
     q_unit = np.quantile(unit.double().cpu().numpy(), PERCENTILES, axis=2)
     return np.concatenate([q_pooled, q_unit]).transpose(1, 2, 0)
@@ -62,7 +69,7 @@ def _quantiles(z_layers: list[torch.Tensor], watch_unit: int) -> np.ndarray:
 
 def _layer_stats(stack: Stack, i: int, z, a) -> torch.Tensor:
     """(R, 8): layer i's activation mean and std, saturation, dead units, and the means of
-    gamma, beta and the running statistics; z and a (R, N, F) are its input to the
+    gamma, beta and the running statistics; z and a (R, F, N) are its input to the
     nonlinearity and its output."""
     R = stack.R
     a_mean = a.mean((1, 2), keepdim=True)
@@ -73,7 +80,7 @@ def _layer_stats(stack: Stack, i: int, z, a) -> torch.Tensor:
         slope = a * (1 - a) / 0.25 if stack.act == "sigmoid" else 1 - a * a
         sat = (slope < 0.1).to(a.dtype).mean((1, 2))
     if stack.act in ("relu", "gelu"):  # never fires on the probe
-        dead = (z.amax(1) <= 0).to(z.dtype).mean(1)
+        dead = (z.amax(2) <= 0).to(z.dtype).mean(1)
     p = stack.params
     per_run = [a_mean.view(R), (a_dev * a_dev).mean((1, 2)).sqrt(), sat, dead] + [
         t.mean((1, 2)) for t in (p.gamma[i], p.beta[i], stack.running_mean[i], stack.running_var[i])

@@ -1,13 +1,14 @@
 """R runs of one shape trained as one network: weights with a run axis, autograd backward.
 
-Every weight has a leading run axis R and layers are batched matmuls, (R, N, in) @
-(R, in, out). BN treats the runs' units as R*F channels of one `F.batch_norm` call. Runs
+Every weight has a leading run axis R, (R, in, out), and layers are batched matmuls on
+feature-major activations, (R, out, in) @ (R, in, N). BN treats the runs' units as R*F
+channels of one fused batch-norm call, gamma and beta included. Runs
 never mix (no operation reduces over the run axis), so the loss can be the sum of the
 runs' losses and autograd's backward gives each run its own gradient.
 
 All parameters live in one flat tensor: the shaped tensors the forward pass uses are views
-of it, each an autograd leaf whose `.grad` is a view of one flat gradient tensor, so the
-optimizer is a few whole-tensor operations. What may differ between the runs of a stack:
+of it, each an autograd leaf whose gradient is copied into one flat gradient tensor, so
+the optimizer is a few whole-tensor operations. What may differ between the runs of a stack:
 seed, learning rate, momentum, initialization, the normalization and where it sits, the
 Linear bias, BN momentum, renorm clips and noise.
 """
@@ -30,7 +31,6 @@ __all__ = ["AFFINE_NORMS", "STATS_NORMS", "Cancelled", "Params", "Segment", "Sta
 STATS_NORMS = ("bn_before", "bn_after", "batch_renorm")  # keep running statistics
 AFFINE_NORMS = ("bn_before", "bn_after", "batch_renorm", "layer", "group")
 ADAM_BETA2, ADAM_EPS = 0.999, 1e-8
-NARROW_OUT = 16  # output layers narrower than this use transposed matmuls (faster on CPU)
 
 
 class Cancelled(Exception):
@@ -109,6 +109,7 @@ class Stack:
         self.shapes = [t.shape for t in tensors]
         self.flat = torch.cat([t.reshape(-1) for t in tensors]).to(dev, dt)
         self.grad = torch.zeros_like(self.flat)
+        self._grad_views = self.views(self.grad)
         # Leaves that share storage with `flat`, so the optimizer updates them in one op.
         self.leaves = [v.requires_grad_(True) for v in self.views()]
         self.params = self._split(self.leaves)
@@ -140,7 +141,6 @@ class Stack:
         self.post_segs = segments(["bn_after" if k == "bn_after" else None for k in kinds], moms)
         self.has_pre = any(s.kind is not None for s in self.pre_segs)
         self.has_post = any(s.kind is not None for s in self.post_segs)
-        self.one_slot = not (self.has_pre and self.has_post)  # every norm of the stack in one
         col = lambda vals: torch.tensor(vals, dtype=dt, device=dev).view(R, 1, 1, 1)  # noqa: E731
         self.rmax = col([c.renorm_rmax for c in cfgs])  # (R, 1, 1, 1): against (R, k, m, F)
         self.dmax = col([c.renorm_dmax for c in cfgs])
@@ -194,57 +194,61 @@ class Stack:
         self.lr_el = self.lr_base * keep
 
     # -- forward --
+    # Activations run feature-major, (R, F, N): a run's units are rows, samples columns.
+    # A segment of runs is then one contiguous (1, R'*F, N) block for PyTorch's fused BN
+    # kernel (channels = the runs' units, gamma and beta inside it), batches of `chunk`
+    # samples are (1, R'*F*k, chunk), and nothing is copied to change layout. Measured
+    # against the sample-major layout with a separate gamma/beta op: 12 % faster per step.
 
     def _normalize(self, seg: Segment, z, layer, mode, chunk):
-        """x_hat for the runs of `seg`, z (R', N, F), before gamma and beta. mode: "train"
-        (batch statistics, running statistics updated), "batch" (batch statistics over each
-        `chunk` samples, no update), "eval" (running statistics)."""
-        R, N, Fd = z.shape
+        """The runs of `seg`, z (R', F, N), normalized, then scaled by gamma and shifted by
+        beta. mode: "train" (batch statistics, running ones moved by `commit_stats`),
+        "batch" (each `chunk` samples' own statistics, nothing moved), "eval" (running)."""
+        R, Fd, N = z.shape
         sl = slice(seg.lo, seg.hi)
         kind, eps = seg.kind, self.eps
-        if kind == "layer":
-            xhat = F.layer_norm(z, (Fd,), eps=eps)  # per sample, over its features
-        elif kind == "group":
-            xhat = F.group_norm(z.reshape(R * N, Fd), self.groups, eps=eps).view(R, N, Fd)
-        else:
-            rm, rv = self.running_mean[layer][sl], self.running_var[layer][sl]  # (R', 1, F)
-            if mode == "eval":
-                xhat = (z - rm) * torch.rsqrt(rv + eps)
-            elif mode == "train" and kind != "batch_renorm":
-                # PyTorch's fused kernel, the runs' units side by side as R'*F channels. The
-                # running statistics move after the backward pass (`commit_stats`): moving
-                # them here would change a tensor autograd still needs.
-                y, mean, invstd = torch.native_batch_norm(
-                    z.transpose(0, 1).reshape(N, R * Fd), None, None, None, None, True, 0.0, eps
-                )
+        gamma, beta = self.params.gamma[layer][sl], self.params.beta[layer][sl]  # (R', 1, F)
+        rm, rv = self.running_mean[layer][sl], self.running_var[layer][sl]  # (R', 1, F)
+        if kind in ("bn_before", "bn_after") and mode != "eval":
+            k = N // chunk  # PyTorch's kernel, one channel per unit and chunk
+            w, b = (gamma.reshape(-1), beta.reshape(-1))
+            if k > 1:
+                w, b = (t.mT.expand(R, Fd, k).reshape(-1) for t in (gamma, beta))
+            y, mean, invstd = torch.native_batch_norm(
+                z.reshape(1, R * Fd * k, chunk), w, b, None, None, True, 0.0, eps
+            )
+            if mode == "train":  # moving them here would change a tensor autograd needs
                 var = invstd.detach().view(R, 1, Fd).pow(-2) - eps
                 self._pending.append((rm, rv, mean.detach().view(R, 1, Fd), var, N, seg.momentum))
-                return y.view(N, R, Fd).transpose(0, 1)
-            else:
-                xhat = self._batch_stats_norm(kind, z, rm, rv, sl, mode == "train", seg, chunk)
-        return xhat
+            return y.view(R, Fd, N)
+        if kind == "layer":  # per sample, over its features
+            xhat = F.layer_norm(z.mT, (Fd,), eps=eps).mT
+        elif kind == "group":
+            xhat = F.group_norm(z.mT.reshape(R * N, Fd), self.groups, eps=eps).view(R, N, Fd).mT
+        elif mode == "eval":
+            xhat = (z - rm.mT) * torch.rsqrt(rv.mT + eps)
+        else:
+            xhat = self._renorm(z, rm, rv, sl, mode == "train", seg, chunk)
+        return torch.addcmul(beta.mT, xhat, gamma.mT)
 
-    def _batch_stats_norm(self, kind, z, rm, rv, sl, update, seg, chunk):
-        """x_hat from each chunk's own mean and variance (biased, as BN normalizes); batch
-        renorm adds r and d. With `update`, batch renorm's running statistics move."""
-        R, N, Fd = z.shape
-        zc = z.view(R, N // chunk, chunk, Fd)  # statistics over each chunk of `chunk` samples
-        mu = zc.mean(2, keepdim=True)
+    def _renorm(self, z, rm, rv, sl, update, seg, chunk):
+        """Batch renorm's x_hat, z (R', F, N): each chunk's own mean and biased variance, then
+        r and d from the moving mean and sigma. With `update` the moving ones move."""
+        R, Fd, N = z.shape
+        zc = z.view(R, Fd, N // chunk, chunk)  # statistics over each chunk of `chunk` samples
+        mu = zc.mean(3, keepdim=True)
         dev = zc - mu
-        sd = torch.sqrt((dev * dev).mean(2, keepdim=True) + self.eps)  # torch.var: slow on CPU
-        xhat = dev / sd
-        if kind == "batch_renorm":  # Ioffe (2017): r and d are constants for backprop
-            with torch.no_grad():
-                mu_b, sd_b = mu.detach(), sd.detach()
-                sigma = torch.sqrt(rv + self.eps).unsqueeze(1)  # the moving sigma
-                rmax, dmax = self.rmax[sl], self.dmax[sl]
-                r = torch.minimum(torch.maximum(sd_b / sigma, 1 / rmax), rmax)
-                d = torch.minimum(torch.maximum((mu_b - rm.unsqueeze(1)) / sigma, -dmax), dmax)
-                if update:  # the paper's moving averages of mu and sigma, stored as
-                    # running_var = sigma^2 - eps so that eval mode is BN's formula
-                    self._pending.append((rm, rv, mu_b[:, 0], sd_b[:, 0], 0, seg.momentum))
-            xhat = xhat * r + d
-        return xhat.view(R, N, Fd)
+        sd = torch.sqrt((dev * dev).mean(3, keepdim=True) + self.eps)  # torch.var: slow on CPU
+        with torch.no_grad():  # Ioffe (2017): r and d are constants for backprop
+            mu_b, sd_b = mu.detach(), sd.detach()
+            rm4, sigma = rm.mT.unsqueeze(-1), torch.sqrt(rv + self.eps).mT.unsqueeze(-1)
+            rmax, dmax = self.rmax[sl], self.dmax[sl]
+            r = torch.minimum(torch.maximum(sd_b / sigma, 1 / rmax), rmax)
+            d = torch.minimum(torch.maximum((mu_b - rm4) / sigma, -dmax), dmax)
+            if update:  # the paper's moving averages of mu and sigma, stored as
+                # running_var = sigma^2 - eps so that eval mode is BN's formula
+                self._pending.append((rm, rv, mu_b[:, :, 0].mT, sd_b[:, :, 0].mT, 0, seg.momentum))
+        return (dev / sd * r + d).view(R, Fd, N)
 
     def commit_stats(self) -> None:
         """Move the running statistics by the last training forward's batch statistics,
@@ -260,29 +264,22 @@ class Stack:
         self._pending = []
 
     def _slot(self, segs, z, layer, mode, chunk):
-        """Each segment's norm on its runs of z (R, N, F), then gamma and beta."""
-        sizes = [s.hi - s.lo for s in segs]
-        pieces = z.split(sizes) if len(segs) > 1 else (z,)
-        gamma, beta = self.params.gamma[layer], self.params.beta[layer]
-        if self.one_slot:  # gamma = 1, beta = 0, never trained where a run has no norm
-            parts = [
-                p if s.kind is None else self._normalize(s, p, layer, mode, chunk)
-                for s, p in zip(segs, pieces, strict=True)
-            ]
-            out = torch.addcmul(beta, parts[0] if len(parts) == 1 else torch.cat(parts), gamma)
-        else:  # a run's gamma belongs to its own slot: scale only the normalized runs
-            parts = [
-                p
-                if s.kind is None
-                else torch.addcmul(b, self._normalize(s, p, layer, mode, chunk), g)
-                for s, p, g, b in zip(
-                    segs, pieces, gamma.split(sizes), beta.split(sizes), strict=True
-                )
-            ]
-            out = parts[0] if len(parts) == 1 else torch.cat(parts)
+        """Each segment's norm, gamma and beta on its runs of z (R, F, N); the runs without a
+        norm here pass through (their gamma and beta stay 1 and 0, never trained)."""
+        if len(segs) == 1:
+            s = segs[0]
+            out = z if s.kind is None else self._normalize(s, z, layer, mode, chunk)
+        else:
+            pieces = z.split([s.hi - s.lo for s in segs])
+            out = torch.cat(
+                [
+                    p if s.kind is None else self._normalize(s, p, layer, mode, chunk)
+                    for s, p in zip(segs, pieces, strict=True)
+                ]
+            )
         if self.noisy and mode == "train":
-            scale, shift = self._draw_noise(segs, z.shape[-1])
-            out = out * (1 + scale) + shift
+            scale, shift = self._draw_noise(segs, z.shape[1])
+            out = out * (1 + scale.mT) + shift.mT
         return out
 
     def _draw_noise(self, segs, width):
@@ -311,44 +308,51 @@ class Stack:
             return torch.sigmoid(z)
         return F.gelu(z)
 
-    def forward(self, x, mode="train", chunk=None, capture=False):
-        """x (R, N, D) -> logits (R, N, C); with capture also per-layer (pre, act)."""
+    def _forward(self, x, mode, chunk, seen=None, runs=slice(None)):
+        """x (R', N, D) -> logits (R', C, N), feature-major, for the stack's runs `runs` (a
+        slice; all by default, which training needs); appends (z, a) per hidden layer, each
+        (R', F, N), to `seen` if given."""
         p, L = self.params, self.L
+        lo, hi, _ = runs.indices(self.R)
+        assert mode != "train" or (lo, hi) == (0, self.R), "training takes every run"
+        cut = lambda segs: [  # noqa: E731  (segments keep the stack's run numbers)
+            Segment(s.kind, s.momentum, max(s.lo, lo), min(s.hi, hi))
+            for s in segs
+            if s.lo < hi and s.hi > lo
+        ]
+        pre, post = cut(self.pre_segs), cut(self.post_segs)
         chunk = chunk or x.shape[1]
-        h, seen = x, []
+        h = x.mT
         self._pending = []
         for i in range(L):
             self.check_cancel()
-            z = torch.baddbmm(p.b[i], h, p.W[i])  # (R, N, in) @ (R, in, out) + (R, 1, out)
+            z = torch.baddbmm(p.b[i][runs].mT, p.W[i][runs].mT, h)  # (R, out, in) @ (R, in, N)
             if self.has_pre:
-                z = self._slot(self.pre_segs, z, i, mode, chunk)
+                z = self._slot(pre, z, i, mode, chunk)
             a = self._activate(z)
-            h = self._slot(self.post_segs, a, i, mode, chunk) if self.has_post else a
-            if capture:
+            h = self._slot(post, a, i, mode, chunk) if self.has_post else a
+            if seen is not None:
                 seen.append((z, a))
-        if p.W[L].shape[-1] < NARROW_OUT:  # few classes: (W^T h^T)^T is ~3x faster on CPU
-            logits = torch.baddbmm(p.b[L].mT, p.W[L].mT, h.mT).mT
-        else:
-            logits = torch.baddbmm(p.b[L], h, p.W[L])
+        return torch.baddbmm(p.b[L][runs].mT, p.W[L][runs].mT, h)
+
+    def forward(self, x, mode="train", chunk=None, capture=False, runs=slice(None)):
+        """x (R', N, D) -> logits (R', N, C) of runs `runs`; with capture also per hidden
+        layer (pre, act), feature-major (R', F, N)."""
+        seen = [] if capture else None
+        logits = self._forward(x, mode, chunk, seen, runs).mT
         return (logits, seen) if capture else logits
 
     # -- training step --
 
     def losses(self, x, y, mode="train", chunk=None):
         """Per-run mean cross-entropy (R,) on x (R, N, D), y (R, N)."""
-        logits = self.forward(x, mode, chunk)
-        R, N, C = logits.shape
-        return (
-            F.cross_entropy(logits.reshape(R * N, C), y.reshape(-1), reduction="none")
-            .view(R, N)
-            .mean(1)
-        )
+        return F.cross_entropy(self._forward(x, mode, chunk), y, reduction="none").mean(1)
 
     def backward(self, losses: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
         """Fill `self.grad` with d(sum of the kept runs' losses)/d parameters; returns it."""
         total = losses.sum() if keep is None else torch.where(keep, losses, 0.0).sum()
         grads = torch.autograd.grad(total, self.leaves, allow_unused=True, materialize_grads=True)
-        torch.cat([g.reshape(-1) for g in grads], out=self.grad)
+        torch._foreach_copy_(self._grad_views, grads)  # weight gradients come transposed
         if keep is not None:  # a dead run's NaNs stay in its own slice; its lr is 0 anyway
             torch.nan_to_num_(self.grad, nan=0.0, posinf=0.0, neginf=0.0)
         return self.grad

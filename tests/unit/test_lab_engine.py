@@ -1,5 +1,6 @@
 """The lab's trainer: structure, equivalence with plain PyTorch, batching, faults, seeds."""
 
+import copy
 import math
 import threading
 
@@ -81,6 +82,57 @@ def test_engine_matches_a_plain_pytorch_loop(changes):
     np.testing.assert_allclose(
         ours.train_loss, ref, rtol=1e-9, atol=1e-11, err_msg=f"ours vs torch for {changes}"
     )
+
+
+@pytest.mark.parametrize("norm", ["none", "bn_before", "bn_after", "layer", "batch_renorm"])
+def test_train_mode_accuracy_is_the_trained_network_on_whole_batches(norm):
+    """val_acc_train_mode: each whole batch of the validation set normalized by its own
+    statistics, as nn.Sequential in train mode does; checked on the final network."""
+    cfg = TINY.replace(dtype="float64", norm=norm, batch_size=32, seed=2)
+    run, model = train(cfg)
+    data = load_dataset("digits")
+    x, y = torch.tensor(data.x_val), torch.tensor(data.y_val)
+    n = len(y) // cfg.batch_size * cfg.batch_size
+    hits = []
+    with torch.no_grad():
+        for i in range(0, n, cfg.batch_size):
+            m = copy.deepcopy(model).train()  # a forward in train mode moves running stats
+            hits.append(m(x[i : i + cfg.batch_size]).argmax(1) == y[i : i + cfg.batch_size])
+    assert run.val_acc_train_mode[-1] == pytest.approx(torch.cat(hits).double().mean().item())
+    eval_acc = (model.eval()(x).argmax(1) == y).double().mean().item()
+    assert run.val_acc[-1] == pytest.approx(eval_acc)
+
+
+@pytest.mark.parametrize("norm", ["none", "bn_before"])
+def test_layer_diagnostics_are_the_trained_networks_own(norm):
+    """The last diagnostics row, recomputed from the final nn.Sequential in train mode on
+    the probe: pooled and watched-unit percentiles of each ReLU's input, the activations'
+    mean and std, and the share of units that never fire."""
+    from bnlib.lab.config import PROBE_SAMPLES
+    from bnlib.lab.diagnostics import PERCENTILES, POOLED_MAX
+
+    cfg = TINY.replace(dtype="float64", norm=norm, watch_unit=5, seed=1)
+    run, model = train(cfg)
+    x = torch.tensor(load_dataset("digits").x_val[:PROBE_SAMPLES])
+    seen = []
+    for m in model:
+        if isinstance(m, nn.ReLU):
+            m.register_forward_hook(lambda _m, inp, out: seen.append((inp[0], out)))
+    with torch.no_grad():
+        model.train()(x)
+    for i, (z, a) in enumerate(seen):
+        z, a = z.numpy(), a.numpy()
+        pooled = z.reshape(-1)[:: max(1, z.size // POOLED_MAX)]
+        q = np.concatenate([np.quantile(pooled, PERCENTILES), np.quantile(z[:, 5], PERCENTILES)])
+        names = ("pre_p15", "pre_p50", "pre_p85", "unit_p15", "unit_p50", "unit_p85")
+        want = {
+            **dict(zip(names, q, strict=True)),
+            "act_mean": a.mean(),
+            "act_std": a.std(),
+            "dead": (z.max(0) <= 0).mean(),
+        }
+        for name, value in want.items():
+            assert run.diag[name][-1][i] == pytest.approx(value, rel=1e-9, abs=1e-12), name
 
 
 def _strip(run):
