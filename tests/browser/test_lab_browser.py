@@ -8,6 +8,8 @@ steps per config.)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import wait_idle
@@ -67,9 +69,13 @@ def test_train_shows_progress_and_curves_and_stop_works(app_server, page, server
     _progress_is(page, "10 % · 10 of 100 steps · ")  # held at 60 of 600 run-steps
     # moving an unrelated widget reruns the script but must not end the training
     slider = page.locator(".st-key-a_depth input[type=range]")
+    depth = int(slider.input_value()) + 1
     slider.focus()
     slider.press("ArrowRight")
-    wait_idle(page)
+    # The script has run with the new depth once the lab's link carries it. (Not
+    # wait_idle: while a job trains, the progress fragment reruns twice a second, and on a
+    # loaded machine the page is almost never between two runs.)
+    page.wait_for_url(re.compile(rf"[?&]a_depth={depth}(&|$)"))
     server_gate.hold_at(120)
     _progress_is(page, "20 % · 20 of 100 steps · ")  # it went on from where it was
     stop = page.locator(".st-key-lab_stop button")
