@@ -22,7 +22,7 @@ SEED = ".st-key-quiz_seed input[type='range']"
 
 def _open(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_selector(IDLE)
 
 
 @pytest.fixture

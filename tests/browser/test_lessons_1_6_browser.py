@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.conftest import assert_no_exception, press_slider, wait_idle
+from tests.support.gates import WAIT_S
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,8 @@ def chart_svg(page, chart_key: str) -> str:
     return page.locator(f".st-key-{chart_key} .main-svg").first.inner_html()
 
 
-def wait_changed(read, before: str, timeout: float = 20.0) -> str:
+def wait_changed(read, before: str, timeout: float = WAIT_S) -> str:
+    """Poll `read` until it differs from `before` (the timeout is a failure guard)."""
     deadline = time.monotonic() + timeout
     now = read()
     while now == before and time.monotonic() < deadline:
@@ -40,7 +42,7 @@ def wait_changed(read, before: str, timeout: float = 20.0) -> str:
 )
 def test_lesson_slider_redraws_chart(app_server, page, url, slider, key_name, chart, text):
     page.goto(f"{app_server}/{url}")
-    page.locator(f".st-key-{chart} [data-testid='stPlotlyChart']").wait_for(timeout=60_000)
+    page.locator(f".st-key-{chart} [data-testid='stPlotlyChart']").wait_for()
     page.get_by_text(text).first.wait_for()
     wait_idle(page)
     assert page.get_by_text("Page not found").count() == 0  # deep links open their page

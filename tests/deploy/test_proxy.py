@@ -259,7 +259,7 @@ def test_browser_session_through_the_proxy_moves_a_slider(cluster, browser):
     # The session's WebSocket was upgraded by nginx, and all of this browser's requests
     # went to one replica.
     # nginx logs a WebSocket when it closes, which follows the page's close by a moment
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + WAIT_S  # a failure guard: the line comes or it does not
     while not (stream := cluster.log_lines("GET /_stcore/stream")) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert any(" 101 " in line for line in stream), stream
