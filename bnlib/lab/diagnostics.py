@@ -38,13 +38,13 @@ def evaluate(stack: Stack, runs: list[RunResult], k: int, x_val, y_val, batch: i
         hits = logits.argmax(-1) == y_val
         va = hits.double().mean(1).cpu().numpy()
         vl = vl.double().cpu().numpy()
-        vt = np.full(R, np.nan)
+        vt = np.full(R, np.nan)  # no whole batch in the validation set
         if n_chunk >= batch:
             vt = hits[:, :n_chunk].double().mean(1).cpu().numpy()
-        if n_chunk >= batch and kept:
-            sl = slice(kept[0], kept[-1] + 1)
-            lt = stack.forward(x_val[sl, :n_chunk], mode="batch", chunk=batch, runs=sl)
-            vt[sl] = (lt.argmax(-1) == y_val[sl, :n_chunk]).double().mean(1).cpu().numpy()
+            if kept:
+                sl = slice(kept[0], kept[-1] + 1)
+                lt = stack.forward(x_val[sl, :n_chunk], mode="batch", chunk=batch, runs=sl)
+                vt[sl] = (lt.argmax(-1) == y_val[sl, :n_chunk]).double().mean(1).cpu().numpy()
     for j, r in enumerate(runs):
         if stack.active[j]:
             r.eval_steps.append(k)
