@@ -29,18 +29,26 @@ def series_styles(kinds: dict[str, str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int = 320) -> go.Figure:
-    fig.update_layout(xaxis_title=xtitle, yaxis_title=ytitle)
-    theme.layout(
-        fig,
-        title,
-        height,
-        legend=theme.LEGEND_BELOW,
-        margin={"l": 50, "r": 10, "t": 50, "b": 40},
-        hovermode="x unified",
+def _figure(
+    traces: list, title: str, xtitle: str, ytitle: str, height: int = 320, **layout
+) -> go.Figure:
+    """The lab's look, built in one go: the lab redraws its eight charts twice a second
+    while training, and one constructor call costs a fifth of add_trace plus update_layout
+    calls (measured 2026-12-01: 4 curve charts 466 -> 60 ms)."""
+    spec = {"xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}}}
+    theme.merge_into(
+        spec,
+        theme.layout_dict(
+            title,
+            height,
+            legend=theme.LEGEND_BELOW,
+            margin={"l": 50, "r": 10, "t": 50, "b": 40},
+            hovermode="x unified",
+            **layout,
+        ),
     )
-    fig.update_layout(title_font_size=14)
-    return fig
+    theme.merge_into(spec, {"title": {"font": {"size": 14}}})
+    return theme.finish(go.Figure(data=traces, layout=spec))
 
 
 def curves_figure(
@@ -57,7 +65,7 @@ def curves_figure(
     kinds: label -> normalization ("none", "bn_before", ...), which picks the colour
     (series_styles); without it the series take the palette in order.
     """
-    fig = go.Figure()
+    traces = []
     styles = series_styles(kinds) if kinds else {}
     for i, (label, (steps, vals)) in enumerate(series.items()):
         vals = np.atleast_2d(np.asarray(vals, dtype=float))
@@ -72,7 +80,7 @@ def curves_figure(
         s = steps[ok]
         lo, hi, mean = np.nanmin(v, axis=0), np.nanmax(v, axis=0), np.nanmean(v, axis=0)
         if vals.shape[0] > 1:
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     x=np.concatenate([s, s[::-1]]),
                     y=np.concatenate([hi, lo[::-1]]),
@@ -84,7 +92,7 @@ def curves_figure(
                     name=f"{name} min-max",
                 )
             )
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=s,
                 y=mean,
@@ -93,9 +101,7 @@ def curves_figure(
                 name=name,
             )
         )
-    if log_y:
-        fig.update_yaxes(type="log")
-    return _layout(fig, title, "step", ytitle)
+    return _figure(traces, title, "step", ytitle, **({"yaxis": {"type": "log"}} if log_y else {}))
 
 
 def band_figure(
@@ -113,15 +119,18 @@ def band_figure(
     flat_beyond: shade |value| > flat_beyond (where a sigmoid or tanh is nearly flat).
     """
     steps = np.asarray(steps, dtype=float)
-    fig = go.Figure()
-    if flat_beyond is not None:
-        for y0, y1 in ((flat_beyond, 1e6), (-1e6, -flat_beyond)):
-            fig.add_hrect(y0=y0, y1=y1, fillcolor=theme.band(theme.BATCH, 0.15), line_width=0)
-    fig.add_traces(theme.band_traces(steps, p15, p85, color, "15th-85th percentile", alpha=0.25))
-    fig.add_trace(go.Scatter(x=steps, y=p50, mode="lines", line={"color": color}, name="median"))
+    extra: dict = {}
+    if flat_beyond is not None:  # what fig.add_hrect would add, without its update calls
+        extra["shapes"] = [
+            {"fillcolor": theme.band(theme.BATCH, 0.15), "line": {"width": 0}, "type": "rect",
+             "x0": 0, "x1": 1, "xref": "x domain", "y0": y0, "y1": y1, "yref": "y"}
+            for y0, y1 in ((flat_beyond, 1e6), (-1e6, -flat_beyond))
+        ]  # fmt: skip
     if y_range is not None:
-        fig.update_yaxes(range=list(y_range))
-    return _layout(fig, title, "step", "value")
+        extra["yaxis"] = {"range": list(y_range)}
+    traces = list(theme.band_traces(steps, p15, p85, color, "15th-85th percentile", alpha=0.25))
+    traces.append(go.Scatter(x=steps, y=p50, mode="lines", line={"color": color}, name="median"))
+    return _figure(traces, title, "step", "value", **extra)
 
 
 def heatmap_figure(
@@ -146,7 +155,7 @@ def heatmap_figure(
     if zrange is not None:
         lo, hi = (float(np.log10(z)) if log and z > 0 else float(z) for z in zrange)
         zmin, zmax = (lo, hi) if hi > lo else (lo - 0.5, lo + 0.5)
-    fig = go.Figure(
+    heat = [
         go.Heatmap(
             z=v,
             x=np.asarray(steps, dtype=float),
@@ -157,5 +166,5 @@ def heatmap_figure(
             colorbar={"title": {"text": colorbar}},
             hoverongaps=False,
         )
-    )
-    return _layout(fig, title, "step", "", height=max(220, 40 + 26 * v.shape[0]))
+    ]
+    return _figure(heat, title, "step", "", height=max(220, 40 + 26 * v.shape[0]))

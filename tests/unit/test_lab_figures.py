@@ -137,3 +137,19 @@ def test_lesson_10_batch_renorm_and_r_max_do_not_share_a_colour():
     styles = {t.name: (t.line.color, t.line.dash or "solid") for t in fig.data}
     assert styles["Batch renorm"][0] != styles["r_max"][0]
     assert len(set(styles.values())) == len(styles), styles
+
+
+def test_the_flat_region_shading_is_what_add_hrect_draws():
+    """band_figure writes its two shaded rectangles itself (one constructor call instead of
+    two add_hrect updates): they must be plotly's own."""
+    import plotly.graph_objects as go
+
+    from bnlib.viz import theme
+
+    fig = band_figure([0, 1], [-1, -2], [0, 0], [1, 2], "Band", flat_beyond=3.6)
+    ref = go.Figure(go.Scatter(x=[0, 1], y=[0, 0]))
+    for y0, y1 in ((3.6, 1e6), (-1e6, -3.6)):
+        ref.add_hrect(y0=y0, y1=y1, fillcolor=theme.band(theme.BATCH, 0.15), line_width=0)
+    assert [s.to_plotly_json() for s in fig.layout.shapes] == [
+        s.to_plotly_json() for s in ref.layout.shapes
+    ]

@@ -73,3 +73,42 @@ def test_layout_helper_gives_log_axes_readable_ticks():
     fig = curves_figure({"A": (steps, loss)}, "loss", "loss", log_y=True, kinds={"A": "none"})
     assert fig.layout.yaxis.type == "log"
     assert list(fig.layout.yaxis.ticktext) == ["0.05", "0.1", "0.2", "0.5", "1", "2"]
+
+
+def _plotly_sequence(fig, title, height, legend, **extra):
+    """The shared look applied with plotly's own update_layout, one call per part: the
+    semantics theme.layout_dict's single merged dict must keep."""
+    fig.update_layout(**theme.LAYOUT, height=height)
+    if title is not None:
+        fig.update_layout(title=dict(text=title, x=0.0, xanchor="left"))
+    if legend is False:
+        fig.update_layout(showlegend=False)
+    elif legend is True:
+        fig.update_layout(showlegend=True, legend=theme.LEGEND_BELOW)
+    elif isinstance(legend, dict):
+        fig.update_layout(legend=legend)
+    if extra:
+        fig.update_layout(**extra)
+    for ax in ("xaxis", "yaxis"):
+        fig.update_layout({ax: {"gridcolor": theme.GRID, "zerolinecolor": theme.GRID}})
+    return fig
+
+
+@pytest.mark.parametrize(
+    "title, legend, extra",
+    [
+        ("T", True, {"margin": {"t": 60}}),  # a partial margin keeps the other sides
+        (None, False, {"bargap": 0.1, "margin_l": 5}),  # underscore shorthand
+        ("X", {"x": 0.5}, {"hovermode": "x", "title_font_size": 9}),
+        ("Y", theme.LEGEND_TOP, {"xaxis_title": "step", "yaxis": {"type": "log"}}),
+    ],
+)
+def test_the_merged_layout_is_what_plotlys_updates_give(title, legend, extra):
+    import plotly.graph_objects as go
+
+    def fig():
+        return go.Figure(go.Scatter(x=[1, 2, 3], y=[0.5, 2.0, 9.0]))
+
+    ours = fig().update_layout(theme.layout_dict(title, 250, legend, **extra))
+    ref = _plotly_sequence(fig(), title, 250, legend, **extra)
+    assert ours.layout.to_plotly_json() == ref.layout.to_plotly_json()
