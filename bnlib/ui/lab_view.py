@@ -164,13 +164,39 @@ PANELS = (  # metric, title, y label, log y
 )
 
 
+_FIGURES = "_lab_figures"  # chart key -> (result, what it showed, figure)
+
+
+def _recorded(res) -> tuple:
+    """How much each run has recorded so far: a chart drawn from the same counts is the
+    same chart."""
+    return tuple(
+        (len(r.train_loss), len(r.eval_steps), len(r.diag_steps), r.status) for r in res.runs
+    )
+
+
+def chart(where, key: str, res, params: tuple, build) -> None:
+    """Draw `build()`'s figure as chart `key`, reusing the one drawn last time when `res`
+    has recorded nothing new and `params` are the same. The progress view redraws every
+    chart twice a second; while a job waits at the server's queue or between evaluations
+    nothing changed, and building a figure costs far more than sending it."""
+    memo = st.session_state.setdefault(_FIGURES, {})
+    seen = (_recorded(res), params)
+    hit = memo.get(key)
+    if hit is None or hit[0] is not res or hit[1] != seen:
+        hit = memo[key] = (res, seen, build())
+    where.plotly_chart(hit[2], width="stretch", key=key)
+
+
 def curves(res) -> None:
     names, c = series_names(res), st.columns(2)
     for i, (metric, title, ylab, log_y) in enumerate(PANELS):
-        fig = curves_figure(
-            curve_arrays(res, metric), title, ylab, names, log_y=log_y, kinds=kinds(res)
-        )
-        c[i % 2].plotly_chart(fig, width="stretch", key=f"lab_curve_{metric}")
+        chart(
+            c[i % 2], f"lab_curve_{metric}", res, (),
+            lambda metric=metric, title=title, ylab=ylab, log_y=log_y: curves_figure(
+                curve_arrays(res, metric), title, ylab, names, log_y=log_y, kinds=kinds(res)
+            ),
+        )  # fmt: skip
     st.caption(
         "Lines: the mean over seeds; bands: the best to the worst seed. A gap between the two "
         "accuracy plots is the train/eval difference: in train mode BN normalizes with the "
@@ -224,6 +250,17 @@ DIAGS = {  # name -> (short title, what it means, colour by log10)
 }
 
 
+def _band(res, r, label: str, layer: int, names: dict, flat: float | None):
+    n = min(len(r.diag_steps), len(r.diag["unit_p85"]))
+    li = min(layer, r.config.depth) - 1  # a shallower config shows its last layer
+    rows = {k: [row[li] for row in r.diag[k][:n]] for k in ("unit_p15", "unit_p50", "unit_p85")}
+    return band_figure(
+        r.diag_steps[:n], rows["unit_p15"], rows["unit_p50"], rows["unit_p85"],
+        f"{names.get(label, label)}, layer {li + 1}: percentile band",
+        color=series_styles(kinds(res))[label][0], flat_beyond=flat,
+    )  # fmt: skip
+
+
 def diagnostics(res) -> None:
     runs, names = res.by_label(), series_names(res)
     if not runs:
@@ -239,16 +276,9 @@ def diagnostics(res) -> None:
     flat = {"sigmoid": 3.64, "tanh": 1.82}.get(act)
     cols = st.columns(len(runs))
     for i, (label, rs) in enumerate(runs.items()):
-        r = rs[0]
-        n = min(len(r.diag_steps), len(r.diag["unit_p85"]))
-        li = min(layer, r.config.depth) - 1  # a shallower config shows its last layer
-        rows = {k: [row[li] for row in r.diag[k][:n]] for k in ("unit_p15", "unit_p50", "unit_p85")}
-        fig = band_figure(
-            r.diag_steps[:n], rows["unit_p15"], rows["unit_p50"], rows["unit_p85"],
-            f"{names.get(label, label)}, layer {li + 1}: percentile band",
-            color=series_styles(kinds(res))[label][0], flat_beyond=flat,
-        )  # fmt: skip
-        cols[i].plotly_chart(fig, width="stretch", key=f"lab_band_{label}")
+        chart(cols[i], f"lab_band_{label}", res, (layer,), lambda rs=rs, label=label: _band(
+            res, rs[0], label, layer, names, flat
+        ))  # fmt: skip
     if flat:
         st.caption(f"Grey: where the {act} is nearly flat, so gradients through it almost vanish.")
     skip = {"relu": "saturation", "gelu": "saturation", "sigmoid": "dead", "tanh": "dead"}[act]
@@ -268,7 +298,8 @@ def diagnostics(res) -> None:
     for i, (label, (steps, vals)) in enumerate(arrays.items()):
         title = f"{names.get(label, label)}: {DIAGS[name][0]}"
         if steps.size and np.isfinite(vals).any():
-            fig = heatmap_figure(steps, vals, title, DIAGS[name][0], DIAGS[name][2], zrange)
-            cols[i].plotly_chart(fig, width="stretch", key=f"lab_heat_{label}")
+            chart(cols[i], f"lab_heat_{label}", res, (name,), lambda s=steps, v=vals, t=title: (
+                heatmap_figure(s, v, t, DIAGS[name][0], DIAGS[name][2], zrange)
+            ))  # fmt: skip
         else:
             cols[i].caption(f"{title}: not measured for this setup.")

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from bnlib.lab.config import PRESETS, TrainConfig, choice_label
 from bnlib.lab.report import lower_first, what_to_notice
-from tests.support.gates import WAIT_S
+from tests.support.gates import WAIT_S, wait_until
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/training_lab.py"
@@ -394,3 +394,33 @@ def test_a_link_with_advanced_and_hidden_settings_reproduces_exactly():
     qp = dict(at.query_params)
     assert qp["a_optimizer"] in ("adam", ["adam"]) and qp["b_norm"] in ("layer", ["layer"])
     assert _built_configs(_open_with(qp)) == (a, b)  # the URL as it is now, opened again
+
+
+def test_charts_are_rebuilt_when_the_runs_recorded_more_and_reused_when_not(lab_gate):
+    """The progress view redraws every chart each tick; a figure is built again only when
+    a run recorded something new (or the chart's own widget changed)."""
+    at = _open()
+    at.number_input(key="a_steps").set_value(30).run()
+    at.button(key="lab_train").click().run()
+    lab_gate.wait_held(1)  # one step trained, the job held
+    at.run()
+    first = dict(at.session_state["_lab_figures"])
+    specs = _charts(at)
+    assert {"lab_curve_train_loss", "lab_band_A", "lab_band_B"} <= set(first)
+    at.run()  # nothing new recorded: the same figures are sent again
+    again = at.session_state["_lab_figures"]
+    assert all(again[k][2] is first[k][2] for k in first) and _charts(at) == specs
+    at.slider(key="lab_diag_layer").set_value(1).run()  # the band's own setting changed
+    again = at.session_state["_lab_figures"]
+    assert again["lab_band_A"][2] is not first["lab_band_A"][2]
+    assert again["lab_curve_train_loss"][2] is first["lab_curve_train_loss"][2]
+    lab_gate.allow(5)
+    wait_until(lambda: lab_gate.steps >= 6 and lab_gate.held == 1, "five more steps trained")
+    at.run()
+    assert not at.exception, at.exception
+    now = at.session_state["_lab_figures"]
+    assert now["lab_curve_train_loss"][2] is not first["lab_curve_train_loss"][2]
+    loss = next(c for c in _charts(at) if c["layout"]["title"]["text"].startswith("Training loss"))
+    old = next(c for c in specs if c["layout"]["title"]["text"].startswith("Training loss"))
+    assert loss["data"] != old["data"]  # the new steps are on the chart
+    at.button(key="lab_stop").click().run()
