@@ -32,22 +32,20 @@ def series_styles(kinds: dict[str, str]) -> dict[str, tuple[str, str]]:
 def _figure(
     traces: list, title: str, xtitle: str, ytitle: str, height: int = 320, **layout
 ) -> go.Figure:
-    """The lab's look, built in one go: the lab redraws its eight charts twice a second
-    while training, and one constructor call costs a fifth of add_trace plus update_layout
-    calls (measured 2026-12-01: 4 curve charts 466 -> 60 ms)."""
-    spec = {"xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}}}
-    theme.merge_into(
-        spec,
-        theme.layout_dict(
-            title,
-            height,
-            legend=theme.LEGEND_BELOW,
-            margin={"l": 50, "r": 10, "t": 50, "b": 40},
-            hovermode="x unified",
-            **layout,
-        ),
+    """The lab's look, built in one constructor call: the lab redraws its eight charts twice
+    a second while training, and add_trace plus update_layout calls cost more than twice as
+    much (measured 2026-12-01: 4 curve charts 185 -> 82 ms, same process)."""
+    spec = theme.layout_dict(
+        title,
+        height,
+        legend=theme.LEGEND_BELOW,
+        margin={"l": 50, "r": 10, "t": 50, "b": 40},
+        hovermode="x unified",
+        title_font_size=14,
+        xaxis_title_text=xtitle,
+        yaxis_title_text=ytitle,
+        **layout,
     )
-    theme.merge_into(spec, {"title": {"font": {"size": 14}}})
     return theme.finish(go.Figure(data=traces, layout=spec))
 
 

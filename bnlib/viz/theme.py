@@ -118,16 +118,16 @@ def _nested(updates: dict) -> dict:
         node = out
         for part in path:
             node = node.setdefault(part, {})
-        merge_into(node, {last: _nested(value) if isinstance(value, dict) else value})
+        _merge_into(node, {last: _nested(value) if isinstance(value, dict) else value})
     return out
 
 
-def merge_into(base: dict, updates: dict) -> dict:
+def _merge_into(base: dict, updates: dict) -> dict:
     """Merge `updates` into `base` as plotly's update_layout does: dicts merge key by key,
     everything else replaces."""
     for key, value in updates.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge_into(base[key], value)
+            _merge_into(base[key], value)
         else:
             base[key] = value
     return base
@@ -148,13 +148,13 @@ def layout_dict(
     if legend is False:
         out["showlegend"] = False
     elif legend is True:
-        merge_into(out, {"showlegend": True, "legend": dict(LEGEND_BELOW)})
+        _merge_into(out, {"showlegend": True, "legend": dict(LEGEND_BELOW)})
     elif isinstance(legend, dict):
-        merge_into(out, {"legend": _nested(legend)})
-    merge_into(out, _nested(extra))
+        _merge_into(out, {"legend": _nested(legend)})
+    _merge_into(out, _nested(extra))
     # the primary axes only: grid_figure styles its own axes (update_xaxes over a 12-cell
     # grid costs more than building the figure)
-    merge_into(out, {ax: {"gridcolor": GRID, "zerolinecolor": GRID} for ax in ("xaxis", "yaxis")})
+    _merge_into(out, {ax: {"gridcolor": GRID, "zerolinecolor": GRID} for ax in ("xaxis", "yaxis")})
     return out
 
 
