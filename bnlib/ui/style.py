@@ -27,7 +27,9 @@ _METRIC_COLUMN = (
 FADED = "rgb(128, 132, 149)"  # Streamlit's chart text colour, as Plotly writes it inline
 INK_LIGHT, INK_DARK = "#4f5566", "#a9aebd"  # 7.6:1 on white; 8.4:1 on the dark theme
 
+MARKER = "bnlab-app-style"  # names the style element, so a test can wait until it is mounted
 CSS = f"""
+/* {MARKER} */
 [data-testid='stPlotlyChart'] text[style*='fill: {FADED}'] {{
   fill: light-dark({INK_LIGHT}, {INK_DARK}) !important;
 }}

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.conftest import wait_idle
+from tests.conftest import open_expander, wait_idle
 from tests.support.gates import WAIT_S, wait_until
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ CONTROLS = ", ".join(
 
 def open_advanced(page) -> None:
     """Unfold the lab's "Advanced" expander (steps, seeds, ... live there)."""
-    page.locator(".st-key-lab_advanced summary").click()
+    open_expander(page.locator(".st-key-lab_advanced summary"))
     page.locator(".st-key-a_steps input").wait_for(state="visible")
 
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.conftest import assert_no_exception, wait_idle
+from tests.conftest import assert_no_exception, open_expander, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def test_a_hidden_setting_keeps_its_value_and_the_lab_keeps_its_url_across_pages
     link = "a_optimizer=adam&b_norm=layer&a_init=small_gaussian&a_init_std=0.3"
     page.goto(f"{app_server}/training-lab?{link}")
     wait_idle(page)
-    page.locator(".st-key-lab_advanced summary").click()
+    open_expander(page.locator(".st-key-lab_advanced summary"))
     page.locator(".st-key-a_init_std").wait_for()
     # an init that has no std: the std is not shown, and a link without it is exact
     _pick(page, "a_init", "Kaiming (He)")
