@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from bnlib.ui import style
 from tests.support.gates import GATE_ENV, WAIT_S, ServerGate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,12 +179,14 @@ def wait_idle(pg, timeout: float = WAIT_S * 1000) -> None:
     The style element (bnlib/ui/style.py) can arrive after the run has ended: Streamlit
     fetches its HTML element's code as a separate chunk on first use, and 1 first visit in
     26 was measured unstyled when the run ended (none in 60 with this wait)."""
+    from bnlib.ui.style import MARKER  # here: importing streamlit costs every test process
+
     pg.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
     )
     pg.wait_for_function(
         "m => [...document.querySelectorAll('style')].some(s => s.textContent.includes(m))",
-        arg=style.MARKER,
+        arg=MARKER,
         timeout=timeout,
     )
 
@@ -193,7 +194,7 @@ def wait_idle(pg, timeout: float = WAIT_S * 1000) -> None:
 def open_expander(summary) -> None:
     """Click an expander's summary and wait until it has finished opening. Streamlit animates
     the expander's height for about 0.7 s; a click on a widget inside it meanwhile was lost
-    (measured: a selectbox focused but never opened in 12 of 15 tries, a sidebar button sent
+    (measured: a selectbox focused but never opened in 15 of 18 tries, a sidebar button sent
     nothing about 1 time in 8), and none was lost in 15 tries after the animation."""
     summary.click()
     summary.page.wait_for_function(

@@ -84,7 +84,7 @@ MAX_SEEDS = 5
 MAX_CONFIGS = 4
 MIN_LR, MAX_LR = 1e-4, 10.0
 LARGE_GAUSSIAN_STD = 1.0
-# Layer diagnostics are sampled so they cost under a tenth of training (benchmarks/README):
+# Layer diagnostics are sampled so they cost about a tenth of training (benchmarks/README):
 DIAG_POINTS = 15  # diagnostics per run when diag_every is 0 (30 cost 23 % on a fast VM)
 PROBE_SAMPLES = 256  # validation samples they look at
 

@@ -315,8 +315,12 @@ class Stack:
         p, L = self.params, self.L
         lo, hi, _ = runs.indices(self.R)
         pre, post = self.pre_segs, self.post_segs
+        # All runs: the leaves as they are (a [:] on each would be a SliceBackward node that
+        # copies a full-size zero gradient, 5-6 % of a step).
+        W, b = p.W, p.b
         if (lo, hi) != (0, self.R):  # segments cut to the runs, keeping the stack's numbers
             assert mode != "train", "training takes every run"
+            W, b = [w[runs] for w in p.W], [t[runs] for t in p.b]
             pre, post = (
                 [
                     Segment(s.kind, s.momentum, max(s.lo, lo), min(s.hi, hi))
@@ -326,10 +330,6 @@ class Stack:
                 for segs in (pre, post)
             )
         chunk = chunk or x.shape[1]
-        if (lo, hi) == (0, self.R):  # no [:] on the leaves: each is a SliceBackward node
-            W, b = p.W, p.b  # that copies a full-size zero gradient (5-6 % of a step)
-        else:
-            W, b = [w[runs] for w in p.W], [t[runs] for t in p.b]
         h = x.mT
         self._pending = []
         for i in range(L):
